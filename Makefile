@@ -8,7 +8,7 @@ ONLY ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: setup reproduce test export clean-nbs readme lint-data
+.PHONY: setup reproduce test export readme
 setup: $(STAMP)
 
 $(STAMP): settings.ini setup.py tools/setup_env.sh
@@ -22,7 +22,7 @@ test: $(STAMP)
 	@bash tools/test.sh
 
 export: $(STAMP)
-	nbdev_export && nbdev_clean && talking-heads dev-readme
+	nbdev_export && nbdev_clean && python tools/make_readme.py
 
 readme: $(STAMP)
-	talking-heads dev-readme
+	python tools/make_readme.py

@@ -22,6 +22,7 @@ check_export() {
   if ! diff -r -q -x __pycache__ "$tmp/lib_before" talking_heads; then
     echo "notebooks and library out of sync: run nbdev_export and commit talking_heads/"; return 1
   fi
+  python tools/make_readme.py --check
 }
 check_clean() {
   cp -r nbs "$tmp/nbs"
