@@ -2,7 +2,8 @@
 # Creates (or refreshes) the project's virtual environment in .venv:
 #   1. Debian packages the library calls at run time (espeak-ng and its shared library), when missing;
 #   2. PyTorch 2.13.0 (the CPU build when no CUDA GPU is present);
-#   3. this package in editable mode with its development extras (nbdev, pytest, librosa).
+#   3. this package in editable mode with its development extras (nbdev, pytest, librosa);
+#   4. mediapipe 0.10.21 without its declared dependencies (face landmarks on real images).
 # The Makefile runs it only when .venv is missing or older than settings.ini, setup.py or this file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,4 +38,11 @@ if ! .venv/bin/python -c 'import torch, sys; sys.exit(torch.__version__.split("+
 fi
 log "installing talking-heads (editable) with its development extras"
 $PIP install -q -e ".[dev]" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+# mediapipe 0.10.21 is the last release whose wheel ships its face models; its declared pins
+# (numpy<2, jax, opencv-contrib, sounddevice) are not needed for face detection and landmarks, so it is
+# installed without them (absl-py, flatbuffers, protobuf<5 and opencv-python-headless come from settings.ini).
+if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("mediapipe") != "0.10.21")' >/dev/null 2>&1; then
+  log "installing mediapipe 0.10.21 (without its declared dependencies)"
+  $PIP install -q --no-deps mediapipe==0.10.21 2>&1 | { grep -v "is ignored: it is neither" || true; }
+fi
 log "done: $(.venv/bin/python -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "cpu")')"
