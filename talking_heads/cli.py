@@ -12,7 +12,7 @@ from .core import InputError
 # %% auto #0
 __all__ = ['build_parser', 'main']
 
-# %% ../nbs/99_cli.ipynb #e0628ff9
+# %% ../nbs/99_cli.ipynb #cccef805
 def _cmd_reproduce(a) -> int:
     from talking_heads.reproduce import reproduce
     return reproduce(a.profile, a.only, a.out, a.manifest, a.list)
@@ -58,6 +58,14 @@ def _cmd_evaluate(a) -> int:
         print(f"\n{a.json}")
     return 0
 
+def _cmd_studio_oneshot(a) -> int:
+    from talking_heads.studio import write_oneshot_set
+    index = write_oneshot_set(a.out, a.identities, a.clips, a.size, a.seed, a.framing, a.yaws, a.crf, a.max_frames)
+    held = sum(c["held_out"] for c in index["clips"])
+    print(f"{Path(a.out)/'index.json'}: {len(index['identities'])} identities, {len(index['clips'])} clips ({held} held out), "
+          f"views {', '.join(index['views'])} and hflip")
+    return 0
+
 def build_parser() -> argparse.ArgumentParser:
     "The `talking-heads` argument parser."
     p = argparse.ArgumentParser(prog="talking-heads", description="Audio-driven talking heads: RAD-NeRF, NeRFFaceSpeech, MGGTalk.")
@@ -96,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
                       ("syncnet-weights", "TALKING_HEADS_SYNCNET_WEIGHTS")):
         ev.add_argument(f"--{flag}", metavar="FILE", help=f"weights file (default: ${var}, else its usual name in the cache's weights/ folder)")
     ev.set_defaults(func=_cmd_evaluate)
+    st = sub.add_parser("studio", help="synthetic talking-head data from the studio").add_subparsers(dest="studio_command", required=True, metavar="ACTION")
+    o = st.add_parser("oneshot", help="N identities x M clips for one-shot methods: source image, ground-truth videos from several views, mirrored motion, json index")
+    o.add_argument("--out", required=True, help="output folder (its layout: talking_heads.studio.write_oneshot_set)")
+    o.add_argument("--identities", type=int, default=4, help="random people (default: 4)")
+    o.add_argument("--clips", type=int, default=2, help="shipped speech clips per person (default: 2)")
+    o.add_argument("--size", type=int, default=256, help="image side in pixels (default: 256)")
+    o.add_argument("--seed", type=int, default=0, help="the same seed writes the same files (default: 0)")
+    o.add_argument("--framing", default="face", choices=["face", "portrait"], help="face crop or head and shoulders (default: face)")
+    o.add_argument("--yaws", type=float, nargs="+", default=[-30, -15, 15, 30], metavar="DEG", help="side views besides the frontal one (default: -30 -15 15 30)")
+    o.add_argument("--max-frames", type=int, default=None, help="cut every clip to this many frames (default: whole clips)")
+    o.add_argument("--crf", type=int, default=18, help="H.264 quality of the videos, lower is better (default: 18)")
+    o.set_defaults(func=_cmd_studio_oneshot)
     return p
 
 def main(argv=None) -> int:
