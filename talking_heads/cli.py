@@ -66,6 +66,13 @@ def _cmd_studio_oneshot(a) -> int:
           f"views {', '.join(index['views'])} and hflip")
     return 0
 
+def _cmd_studio_person(a) -> int:
+    from talking_heads.person_data import make_person_video
+    root = make_person_video(a.out, seconds=a.seconds, size=a.size, seed=a.seed, clips=a.clips, torso=a.torso,
+                             overwrite=a.overwrite, progress=True)
+    print(f"{root}: studio person, {int(round(a.seconds * 25))} frames of {a.size}x{a.size} in RAD-NeRF's layout")
+    return 0
+
 def build_parser() -> argparse.ArgumentParser:
     "The `talking-heads` argument parser."
     p = argparse.ArgumentParser(prog="talking-heads", description="Audio-driven talking heads: RAD-NeRF, NeRFFaceSpeech, MGGTalk.")
@@ -116,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--max-frames", type=int, default=None, help="cut every clip to this many frames (default: whole clips)")
     o.add_argument("--crf", type=int, default=18, help="H.264 quality of the videos, lower is better (default: 18)")
     o.set_defaults(func=_cmd_studio_oneshot)
+    sp = st.add_parser("person", help="a person video in RAD-NeRF's dataset layout (frames, parsing, torso images, landmarks, poses, audio features)")
+    sp.add_argument("--out", required=True, help="dataset folder to write (its layout: talking_heads.person_data)")
+    sp.add_argument("--seconds", type=float, default=20.0, help="video length in seconds at 25 fps (default: 20)")
+    sp.add_argument("--size", type=int, default=128, help="image side in pixels (default: 128)")
+    sp.add_argument("--seed", type=int, default=0, help="the person (face, skin, hair, shirt, backdrop) and their motion (default: 0)")
+    sp.add_argument("--clips", nargs="+", metavar="NAME", help="shipped speech clips spoken in turn (default: every training clip)")
+    sp.add_argument("--torso", default="render", choices=["render", "inpaint"], help="torso images: the render without the head, or RAD-NeRF's in-painting")
+    sp.add_argument("--overwrite", action="store_true", help="write into a folder that is not empty")
+    sp.set_defaults(func=_cmd_studio_person)
     return p
 
 def main(argv=None) -> int:

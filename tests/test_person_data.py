@@ -4,6 +4,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from conftest import run_cli
 
 from talking_heads.core import InputError
 from talking_heads.geometry import intrinsics, look_at
@@ -87,3 +88,15 @@ def test_parsing_colours_are_radnerfs():
     codes = np.array([[0, 1, 2, 3]])
     np.testing.assert_array_equal(parsing_rgb(codes)[0], [[255, 255, 255], [0, 0, 255], [0, 255, 0], [255, 0, 0]])
     np.testing.assert_array_equal(parsing_codes(parsing_rgb(codes)), codes)
+
+
+def test_studio_person_command(tmp_path):
+    out = tmp_path/"person"
+    r = run_cli("studio", "person", "--out", out, "--seconds", "0.2", "--size", "32", "--seed", "4", "--clips", "us_f_mid_pie")
+    assert r.returncode == 0, r.stderr
+    tr, va = load_person_dataset(out, "train", preload="cpu"), load_person_dataset(out, "val")
+    assert (len(tr), len(va)) == (4, 1) and tr.images.shape == (4, 32, 32, 3) and va.aud_features.shape == (5, 16, 80)
+    r = run_cli("studio", "person", "--out", out, "--seconds", "0.2", "--size", "32")
+    assert r.returncode == 2 and "exists and is not empty" in r.stderr
+    r = run_cli("studio", "person", "--out", tmp_path/"p2", "--clips", "heldout_us_f_window")
+    assert r.returncode == 2 and "is held out" in r.stderr
