@@ -23,3 +23,14 @@ def test_shipped_clips():
         ph = meta["phonemes"]
         assert ph and all(p["start"] <= p["end"] <= meta["duration"] + 1e-6 for p in ph)
         assert all(a["end"] <= b["start"] + 1e-6 for a, b in zip(ph, ph[1:]))
+
+
+def test_make_clips_reproduces_the_shipped_files(tmp_path):
+    "The MANIFEST's command remakes every shipped clip byte for byte (a fresh process, the same order)."
+    import shutil, subprocess, sys
+    shutil.copy(data_dir() / "audio" / "clips.json", tmp_path)
+    exe = __import__("pathlib").Path(sys.executable).parent / "talking-heads"
+    subprocess.run([str(exe), "audio", "make-clips", "--audio-dir", str(tmp_path)], check=True, capture_output=True)
+    for c in speech_clips():
+        assert (tmp_path / c.wav.name).read_bytes() == c.wav.read_bytes(), c.name
+        assert (tmp_path / c.events.name).read_bytes() == c.events.read_bytes(), c.name
