@@ -336,7 +336,7 @@ def filtered_noise(times: np.ndarray, cutoff_hz: float, rng: np.random.Generator
 
 def delayed(x: np.ndarray, lag_s: float, S: int, fps: float) -> np.ndarray:
     "Signal delayed by `lag_s` seconds on the fine grid (the first value repeats)  # [N, ...]"
-    k = int(round(lag_s * S * fps))
+    k = min(int(round(lag_s * S * fps)), len(x))                             # a lag longer than the clip repeats x[0]
     return np.concatenate([np.repeat(x[:1], k, 0), x[:len(x) - k]]) if k else x
 
 # %% ../nbs/11_speaker.ipynb #7879ab98

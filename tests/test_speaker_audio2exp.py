@@ -30,3 +30,13 @@ def test_speaker_is_deterministic_for_a_seed():
     a, b, c = (speaker_track(ev, wav=wav, seed=s) for s in (7, 7, 8))
     assert np.array_equal(a.expressions, b.expressions) and np.array_equal(a.head_poses, b.head_poses)
     assert not np.array_equal(a.head_poses, c.head_poses)
+
+
+def test_short_tracks():
+    "Tracks of any length, including a few frames shorter than the torso's lag, have one row per frame."
+    from talking_heads.audio import PhonemeEvent
+    from talking_heads.speaker import speaker_track
+    ev = [PhonemeEvent("h", 0.0, 0.05, 0), PhonemeEvent("@", 0.05, 0.12, 0)]
+    for n in (1, 2, 3, 4, 5, 8):
+        t = speaker_track(ev, n_frames=n)
+        assert t.expressions.shape == (n, 64) and t.head_poses.shape == (n, 4, 4) and len(t.torso) == n
