@@ -21,7 +21,7 @@ from .raster import Fragments, vertex_normals
 __all__ = ['FRAMINGS', 'PHOTOS', 'TORSO_PROFILE', 'HAIR', 'VOICES', 'MATERIALS', 'HEAD_PARTS', 'ONESHOT_FORMAT', 'IBUG_GROUPS',
            'NECK_PIVOT', 'Camera', 'studio_camera', 'head_camera', 'Background', 'solid_background',
            'gradient_background', 'photo_background', 'as_background', 'torso_mesh', 'neckline_skin', 'Subject',
-           'default_subject', 'random_subject', 'rasterize', 'Lighting', 'bake_occlusion', 'torch_threads', 'render',
+           'default_subject', 'random_subject', 'Lighting', 'bake_occlusion', 'torch_threads', 'render',
            'parsing_to_parts', 'to_uint8', 'benchmark_render', 'speak', 'cut_track', 'iter_frames', 'render_clip',
            'source_expression', 'write_oneshot_set', 'random_expression', 'random_head_pose', 'mediapipe_check']
 
@@ -266,87 +266,7 @@ def random_subject(seed: int, background: str = "random", model_seed: int = 0) -
     return Subject(f32(alpha), f32(gamma), shirt, bg, shoulders, neckline, voice, style, seed=int(seed), model_seed=model_seed)
 
 # %% ../nbs/12_studio.ipynb #b19f9e19
-def _edge(ax, ay, bx, by, px, py):
-    "Twice the signed area of (a, b, p) (as in `talking_heads.raster`)."
-    return (bx - ax) * (py - ay) - (by - ay) * (px - ax)
-
-def _take(a: Tensor, idx: Tensor) -> Tensor:
-    "a[idx] for a row index tensor of any shape (`index_select`, many times faster than advanced indexing on the CPU)."
-    return a.index_select(0, idx.reshape(-1)).view(*idx.shape, *a.shape[1:])
-
-@functools.lru_cache(maxsize=8)
-def _pixel_centres(height: int, width: int) -> Tensor:
-    "(u, v) of every pixel centre, row-major  # [H * W, 2]"
-    v, u = torch.meshgrid(torch.arange(height) + 0.5, torch.arange(width) + 0.5, indexing="ij")
-    return torch.stack([u.reshape(-1), v.reshape(-1)], 1).float()
-
-@functools.lru_cache(maxsize=64)
-def _offsets(bw: int, bh: int) -> tuple[Tensor, Tensor]:
-    "Column and row offsets of a bh x bw pixel box, row-major  # [1, bh * bw] each"
-    return torch.arange(bw).repeat(bh)[None], torch.arange(bh).repeat_interleave(bw)[None]
-
-def _raster(verts: Tensor, faces: Tensor, height: int, width: int, cull: str = "back", tri: Tensor | None = None):
-    "Covered pixels [N] (flat indices), their triangles [N], perspective-correct barycentrics [N, 3] and depths [N]."
-    if cull not in ("back", "front", "none"): raise InputError(f"cull={cull!r}", "must be 'back', 'front' or 'none'")
-    if verts.ndim != 2 or verts.shape[-1] != 3: raise InputError("verts", f"expected [V, 3] (u, v, z), got {tuple(verts.shape)}")
-    if faces.ndim != 2 or faces.shape[-1] != 3: raise InputError("faces", f"expected [F, 3], got {tuple(faces.shape)}")
-    tri = _take(verts.float(), faces) if tri is None else tri.contiguous()        # [F, 3, 3]
-    u, v, z = tri[..., 0], tri[..., 1], tri[..., 2]
-    area = _edge(u[:, 0], v[:, 0], u[:, 1], v[:, 1], u[:, 2], v[:, 2])            # [F] < 0: front-facing
-    c0 = torch.ceil(u.amin(1) - 0.5).clamp(min=0); c1 = torch.floor(u.amax(1) - 0.5).clamp(max=width - 1)
-    r0 = torch.ceil(v.amin(1) - 0.5).clamp(min=0); r1 = torch.floor(v.amax(1) - 0.5).clamp(max=height - 1)
-    keep = (area.abs() > 1e-12) & (z.amin(1) > 0) & (c1 >= c0) & (r1 >= r0) & torch.isfinite(area)
-    if cull == "back": keep &= area < 0
-    elif cull == "front": keep &= area > 0
-    fid = keep.nonzero().squeeze(1)
-    U, V, iZ, iA = _take(u, fid), _take(v, fid), 1.0 / _take(z, fid), 1.0 / _take(area, fid)
-    A0, B0 = -(V[:, 2] - V[:, 1]) * iA, (U[:, 2] - U[:, 1]) * iA                 # lambda_0 = A0 u + B0 v + C0
-    A1, B1 = -(V[:, 0] - V[:, 2]) * iA, (U[:, 0] - U[:, 2]) * iA
-    C0, C1 = -(A0 * U[:, 1] + B0 * V[:, 1]), -(A1 * U[:, 2] + B1 * V[:, 2])
-    dz0, dz1 = iZ[:, 0] - iZ[:, 2], iZ[:, 1] - iZ[:, 2]                           # 1/z = l0 dz0 + l1 dz1 + 1/z2
-    Az, Bz, Cz = A0 * dz0 + A1 * dz1, B0 * dz0 + B1 * dz1, C0 * dz0 + C1 * dz1 + iZ[:, 2]
-    c0, r0 = _take(c0, fid), _take(r0, fid)
-    cu, cv = c0 + 0.5, r0 + 0.5                                                   # the box's first pixel centre
-    coef = torch.stack([A0, B0, C0 + A0 * cu + B0 * cv, A1, B1, C1 + A1 * cu + B1 * cv, Az, Bz, Cz + Az * cu + Bz * cv], 1)
-    box = torch.stack([c0.long(), r0.long(), _take(c1, fid).long(), _take(r1, fid).long(), fid], 1)   # [n, 5]
-    lw = torch.ceil(torch.log2((box[:, 2] - box[:, 0] + 1).float())).long()
-    lh = torch.ceil(torch.log2((box[:, 3] - box[:, 1] + 1).float())).long()
-    bucket = lw * 32 + lh
-    order = torch.argsort(bucket, stable=True)
-    ub, counts = torch.unique_consecutive(_take(bucket, order), return_counts=True)
-    coef, box = _take(coef, order), _take(box, order)
-    zbuf = torch.zeros(height * width, dtype=torch.long)
-    start = 0
-    for b, cnt in zip(ub.tolist(), counts.tolist()):
-        cf, bx = coef[start:start + cnt], box[start:start + cnt]; start += cnt
-        ox, oy = _offsets(1 << (b // 32), 1 << (b % 32))
-        col, row = bx[:, 0:1] + ox, bx[:, 1:2] + oy                               # [n, bh * bw]
-        oxf, oyf = ox.float(), oy.float()
-        l0 = cf[:, 2:3] + cf[:, 0:1] * oxf + cf[:, 1:2] * oyf
-        l1 = cf[:, 5:6] + cf[:, 3:4] * oxf + cf[:, 4:5] * oyf
-        iz = cf[:, 8:9] + cf[:, 6:7] * oxf + cf[:, 7:8] * oyf
-        ok = (col <= bx[:, 2:3]) & (row <= bx[:, 3:4]) & (l0 >= -1e-7) & (l1 >= -1e-7) & (l0 + l1 <= 1 + 1e-7) & (iz > 0)
-        key = (iz.view(torch.int32).long() << 32) | (0x7FFFFFFF - bx[:, 4:5])    # nearest, then the lower index
-        zero = torch.zeros((), dtype=torch.long)                                  # a rejected candidate: key 0 at pixel 0
-        zbuf.scatter_reduce_(0, torch.where(ok, row * width + col, zero).view(-1), torch.where(ok, key, zero).view(-1), "amax")
-    pix = zbuf.nonzero().squeeze(1)
-    f = 0x7FFFFFFF - (_take(zbuf, pix) & 0xFFFFFFFF)
-    uv = _take(_pixel_centres(height, width), pix)
-    t = _take(tri, f)
-    a = _edge(t[:, 0, 0], t[:, 0, 1], t[:, 1, 0], t[:, 1, 1], t[:, 2, 0], t[:, 2, 1])
-    l0 = _edge(t[:, 1, 0], t[:, 1, 1], t[:, 2, 0], t[:, 2, 1], uv[:, 0], uv[:, 1]) / a
-    l1 = _edge(t[:, 2, 0], t[:, 2, 1], t[:, 0, 0], t[:, 0, 1], uv[:, 0], uv[:, 1]) / a
-    lam = torch.stack([l0, l1, 1.0 - l0 - l1], 1) / t[:, :, 2]                    # [N, 3] lambda_i / z_i
-    inv_z = lam.sum(1)
-    return pix, f, lam / inv_z[:, None], 1.0 / inv_z
-
-def rasterize(verts: Tensor, faces: Tensor, height: int, width: int, cull: str = "back") -> Fragments:
-    "Z-buffer `faces` [F, 3] over `verts` [V, 3] = (u, v, z) (pixels, camera depth): `raster.rasterize_mesh`'s contract, faster, deterministic ties."
-    pix, f, bary, depth = _raster(verts, faces, height, width, cull)
-    face = torch.full((height * width,), -1, dtype=torch.long); face[pix] = f
-    b = torch.zeros(height * width, 3); b[pix] = bary
-    d = torch.full((height * width,), float("inf")); d[pix] = depth
-    return Fragments(face.view(height, width), b.view(height, width, 3), d.view(height, width))
+from .raster import pixel_centres_flat as _pixel_centres, rasterize_mesh as rasterize, rasterize_sparse as _raster, take_rows as _take
 
 # %% ../nbs/12_studio.ipynb #d1486a27
 @dataclass
