@@ -14,9 +14,9 @@ import torch
 
 # %% auto #0
 __all__ = ['MANIFEST_FILE_LIMIT', 'MANIFEST_TOTAL_LIMIT', 'InputError', 'check_file', 'repo_root', 'data_dir', 'cache_dir',
-           'get_device', 'seed_everything', 'Config', 'RunConfig', 'atomic_write', 'atomic_write_text',
-           'atomic_write_json', 'save_checkpoint', 'load_checkpoint', 'load_state_dict_checked', 'sha256_file',
-           'read_manifest', 'manifest_update', 'manifest_problems']
+           'get_device', 'seed_everything', 'cuda_package_available', 'Config', 'RunConfig', 'atomic_write',
+           'atomic_write_text', 'atomic_write_json', 'save_checkpoint', 'load_checkpoint', 'load_state_dict_checked',
+           'sha256_file', 'read_manifest', 'manifest_update', 'manifest_problems']
 
 # %% ../nbs/00_core.ipynb #59797afd
 class InputError(ValueError):
@@ -66,6 +66,15 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> torch.Generat
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     if deterministic: torch.use_deterministic_algorithms(True, warn_only=True)
     return torch.Generator().manual_seed(seed)
+
+# %% ../nbs/00_core.ipynb #1f506887
+def cuda_package_available(module: str) -> bool:
+    "True when CUDA is available and the optional accelerator `module` (gsplat, tinycudann, ...) imports."
+    if not torch.cuda.is_available(): return False
+    import importlib
+    try: importlib.import_module(module)
+    except Exception: return False
+    return True
 
 # %% ../nbs/00_core.ipynb #601db209
 class Config:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .core import Config, InputError
+from .core import Config, InputError, cuda_package_available
 
 # %% auto #0
 __all__ = ['HASH_PRIMES', 'FrequencyEncoding', 'GridConfig', 'grid_levels', 'spatial_hash', 'grid_encode_reference', 'map_chunks',
@@ -375,12 +375,7 @@ def tcnn_encoding_config(cfg: GridConfig, indexing: str = "hash") -> dict:
 
 def tcnn_available() -> bool:
     "True when CUDA is available and tinycudann imports."
-    if not torch.cuda.is_available(): return False
-    try:
-        import tinycudann  # noqa: F401
-    except Exception:
-        return False
-    return True
+    return cuda_package_available("tinycudann")
 
 class GridEncoding(nn.Module):
     "Multiresolution grid encoding `[..., input_dim] -> [..., num_levels * level_dim]`; see `GridConfig`."

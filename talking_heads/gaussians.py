@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
-from .core import InputError
+from .core import InputError, cuda_package_available
 from .encodings import map_chunks
 
 # %% auto #0
@@ -181,12 +181,7 @@ RENDER_MODES = ("RGB", "D", "ED", "RGB+D", "RGB+ED")
 
 def gsplat_available() -> bool:
     "True when CUDA is available and gsplat imports."
-    if not torch.cuda.is_available(): return False
-    try:
-        import gsplat  # noqa: F401
-    except Exception:
-        return False
-    return True
+    return cuda_package_available("gsplat")
 
 def _check_inputs(means, quats, scales, opacities, colors, viewmats, Ks, width, height, backgrounds, render_mode, backend):
     if render_mode not in RENDER_MODES: raise InputError(f"render_mode={render_mode!r}", f"must be one of {RENDER_MODES}")

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from .core import InputError
+from .geometry import pixel_centers
 
 # %% auto #0
 __all__ = ['Fragments', 'take_rows', 'pixel_centres_flat', 'rasterize_sparse', 'rasterize_mesh', 'interpolate', 'vertex_normals']
@@ -39,8 +40,7 @@ def take_rows(a: Tensor, idx: Tensor) -> Tensor:
 @functools.lru_cache(maxsize=8)
 def pixel_centres_flat(height: int, width: int) -> Tensor:
     "(u, v) of every pixel centre, row-major  # [H * W, 2]"
-    v, u = torch.meshgrid(torch.arange(height) + 0.5, torch.arange(width) + 0.5, indexing="ij")
-    return torch.stack([u.reshape(-1), v.reshape(-1)], 1).float()
+    return pixel_centers(height, width).reshape(-1, 2)
 
 @functools.lru_cache(maxsize=64)
 def _offsets(bw: int, bh: int) -> tuple[Tensor, Tensor]:
