@@ -16,10 +16,13 @@ from ..core import Config, InputError
 from ..encodings import FrequencyEncoding, GridEncoding
 
 # %% auto #0
-__all__ = ['TORSO_ANCHORS', 'RadNeRFConfig', 'MLP', 'trunc_exp', 'SHEncoding', 'AudioNet', 'AudioAttNet', 'HeadOutput',
-           'RadNeRFHead', 'pose_anchors', 'TorsoOutput', 'RadNeRFTorso', 'param_groups', 'parameter_counts']
+__all__ = ['HEAD_BACKBONES', 'TORSO_ANCHORS', 'RadNeRFConfig', 'MLP', 'trunc_exp', 'SHEncoding', 'AudioNet', 'AudioAttNet',
+           'HeadOutput', 'RadNeRFHead', 'build_head', 'pose_anchors', 'TorsoOutput', 'RadNeRFTorso', 'param_groups',
+           'parameter_counts']
 
 # %% ../../nbs/radnerf/21_network.ipynb #e091f975
+HEAD_BACKBONES = ("audio_spatial", "implicit_mlp", "grid_5d", "deformation", "modulation")   # Table 5
+
 @dataclass
 class RadNeRFConfig(Config):
     "RAD-NeRF's networks: audio encoder (appendix A.1), head field (Eq. 2) and torso module (Eq. 3)."
@@ -53,6 +56,7 @@ class RadNeRFConfig(Config):
     torso_deform_layers: int = 3      # its linear layers
     torso_hidden: int = 32            # hidden width of the torso colour/alpha MLP
     torso_layers: int = 3             # its linear layers
+    backbone: str = "audio_spatial"   # head field: RAD-NeRF's, or a Table 5 ablation (talking_heads.radnerf.backbones)
     PRESETS: ClassVar[dict] = {
         "paper": dict(),
         "quick": dict(grid_levels=12, grid_log2_size=14, grid_finest=1024.0, individual_num=2000),
@@ -80,6 +84,8 @@ class RadNeRFConfig(Config):
         if self.individual_dim > 0 or self.torso_individual_dim > 0:
             if self.individual_num < 1: raise InputError(f"individual_num={self.individual_num}", "must be >= 1")
         if not self.bound > 0: raise InputError(f"bound={self.bound}", "must be > 0")
+        if self.backbone not in HEAD_BACKBONES:
+            raise InputError(f"backbone={self.backbone!r}", f"must be one of {', '.join(HEAD_BACKBONES)}")
         if not 0 < self.torso_shrink <= 1: raise InputError(f"torso_shrink={self.torso_shrink}", "must be in (0, 1]")
         return self
 
@@ -284,6 +290,15 @@ class RadNeRFHead(nn.Module):
             if c is None: raise InputError("individual code", f"this head has individual_dim={self.cfg.individual_dim}: pass c")
             h.append(_per_point(c, x.shape[0], self.cfg.individual_dim, "individual code"))
         return HeadOutput(sigma, torch.sigmoid(self.color_net(torch.cat(h, -1))), xa)
+
+# %% ../../nbs/radnerf/21_network.ipynb #564a4015
+def build_head(cfg: RadNeRFConfig | None = None) -> nn.Module:
+    "The head field of `cfg.backbone`: `RadNeRFHead`, or an ablation backbone with the same interface."
+    cfg = (cfg or RadNeRFConfig()).check()
+    if cfg.backbone == "audio_spatial": return RadNeRFHead(cfg)
+    from .backbones import BACKBONES   # the ablations build on this module
+    return BACKBONES[cfg.backbone](cfg)
+
 
 # %% ../../nbs/radnerf/21_network.ipynb #46ae8bed
 TORSO_ANCHORS = ((0.01, 0.01, 0.1, 1.0), (-0.1, -0.1, 0.1, 1.0), (0.1, -0.1, 0.1, 1.0))   # q_k, homogeneous

@@ -17,7 +17,7 @@ from torch import Tensor
 from ..core import Config, InputError, get_device, load_checkpoint, save_checkpoint
 from ..geometry import sample_patches, sample_pixels
 from ..person_data import PersonDataset, write_image
-from .network import RadNeRFConfig, RadNeRFHead, RadNeRFTorso, param_groups
+from .network import RadNeRFConfig, RadNeRFTorso, build_head, param_groups
 from .renderer import (FrameConditions, RadNeRFRenderConfig, RadNeRFRenderer, lip_patch_loss, load_lip_lpips,
                        render_loss, update_grid, update_torso_grid)
 
@@ -139,7 +139,7 @@ class Trainer:
         self.device = get_device(device)
         self.model_cfg = model_config_for(train, model or RadNeRFConfig())
         torch.manual_seed(self.cfg.seed)
-        head, torso = RadNeRFHead(self.model_cfg), RadNeRFTorso(self.model_cfg)
+        head, torso = build_head(self.model_cfg), RadNeRFTorso(self.model_cfg)
         self.renderer = RadNeRFRenderer(head, torso, render or RadNeRFRenderConfig()).to(self.device)
         self.opt = {n: torch.optim.Adam(param_groups(m, self.cfg.lr, self.cfg.lr_net), betas=(0.9, 0.99), eps=1e-15)
                     for n, m in (("head", head), ("torso", torso))}
@@ -255,7 +255,8 @@ def _save(self, path=None) -> Path:
     "Write the checkpoint (atomically) to `path` (default `workspace/checkpoints/latest.safetensors`)."
     path = Path(path or self.ckpt_path); path.parent.mkdir(parents=True, exist_ok=True)
     return save_checkpoint(path, self.state(), self.cfg, meta=dict(model=self.model_cfg.to_dict(),
-                                                                   render=self.renderer.config.to_dict()))
+                           render=self.renderer.config.to_dict(), data=str(Path(self.train_ds.root).resolve()),
+                           features=self.train_ds.feature_kind))
 
 def _load(self, path=None) -> int:
     "Restore a checkpoint written by `save`; the step it was taken at."
