@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cli.ipynb #da0cb07a
 from __future__ import annotations
-import argparse, sys
+import argparse, json, sys
 from pathlib import Path
 
 from .core import InputError
@@ -73,6 +73,39 @@ def _cmd_studio_person(a) -> int:
     print(f"{root}: studio person, {int(round(a.seconds * 25))} frames of {a.size}x{a.size} in RAD-NeRF's layout")
     return 0
 
+def _overrides(pairs) -> dict:
+    "KEY=VALUE settings (VALUE read as JSON when it parses, else as a string)."
+    out = {}
+    for item in pairs or []:
+        if "=" not in item: raise InputError(f"--set {item}", "expected KEY=VALUE")
+        k, v = item.split("=", 1)
+        try: out[k] = json.loads(v)
+        except json.JSONDecodeError: out[k] = v
+    return out
+
+def _cmd_radnerf_train(a) -> int:
+    from talking_heads.radnerf.training import train_person
+    res = train_person(a.data, a.workspace, a.preset, _overrides(a.set), preload=a.preload, features=a.features,
+                       device=a.device, until=a.until)
+    psnr = "n/a" if res["val_psnr"] is None else f"{res['val_psnr']:.2f} dB"
+    print(f"{res['workspace']}: {res['steps']} steps ({res['stage']}), {res['seconds'] / 60:.1f} min, val PSNR {psnr}")
+    return 0
+
+def _radnerf_parser(sub):
+    rn = sub.add_parser("radnerf", help="RAD-NeRF: preprocess a video, train a person, render it speaking new audio").add_subparsers(
+        dest="radnerf_command", required=True, metavar="ACTION")
+    t = rn.add_parser("train", help="train head, lips and torso on a person folder (RAD-NeRF layout); resumes an interrupted run")
+    t.add_argument("data", help="person folder (talking-heads radnerf preprocess, talking-heads studio person, or RAD-NeRF's/ER-NeRF's own scripts)")
+    t.add_argument("--workspace", required=True, help="folder for checkpoints, validation images and metrics")
+    t.add_argument("--preset", default="quick", choices=["smoke", "quick", "paper"], help="scale of networks and schedule (default: quick)")
+    t.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override single settings, e.g. head_iters=1000 audio_coord_dim=3")
+    t.add_argument("--preload", default="cpu", choices=["none", "cpu", "cuda"], help="keep the images in memory (default: cpu)")
+    t.add_argument("--features", default="mel", help="audio features: mel (no weights needed), deepspeech, wav2vec, hubert, esperanto, or an .npy file")
+    t.add_argument("--device", default="auto", help="auto, cpu or cuda[:i] (default: auto)")
+    t.add_argument("--until", type=int, default=None, help="stop after this global step (resume later)")
+    t.set_defaults(func=_cmd_radnerf_train)
+    return rn
+
 def build_parser() -> argparse.ArgumentParser:
     "The `talking-heads` argument parser."
     p = argparse.ArgumentParser(prog="talking-heads", description="Audio-driven talking heads: RAD-NeRF, NeRFFaceSpeech, MGGTalk.")
@@ -132,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--torso", default="render", choices=["render", "inpaint"], help="torso images: the render without the head, or RAD-NeRF's in-painting")
     sp.add_argument("--overwrite", action="store_true", help="write into a folder that is not empty")
     sp.set_defaults(func=_cmd_studio_person)
+    _radnerf_parser(sub)
     return p
 
 def main(argv=None) -> int:

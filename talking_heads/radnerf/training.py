@@ -22,7 +22,8 @@ from .renderer import (FrameConditions, RadNeRFRenderConfig, RadNeRFRenderer, li
                        render_loss, update_grid, update_torso_grid)
 
 # %% auto #0
-__all__ = ['STAGES', 'RadNeRFTrainConfig', 'EMA', 'frame_windows', 'TrainingDiverged', 'model_config_for', 'Trainer', 'lip_rect']
+__all__ = ['STAGES', 'RadNeRFTrainConfig', 'EMA', 'frame_windows', 'TrainingDiverged', 'model_config_for', 'Trainer', 'lip_rect',
+           'train_person']
 
 # %% ../../nbs/radnerf/23_training.ipynb #b76f0496
 STAGES = ("head", "lips", "torso")
@@ -330,3 +331,43 @@ def _train(self, until: int | None = None, resume: bool = True) -> list[dict]:
     return records
 
 Trainer._log, Trainer._boundary, Trainer.train = _log, _boundary, _train
+
+# %% ../../nbs/radnerf/23_training.ipynb #adb3c149
+def _preset_configs(preset: str, overrides: dict | None = None):
+    if preset not in RadNeRFTrainConfig.PRESETS:
+        raise InputError(f"preset={preset!r}", f"must be one of {', '.join(RadNeRFTrainConfig.PRESETS)}")
+    over = overrides or {}
+    pick = lambda cls: {k: v for k, v in over.items() if k in cls.__dataclass_fields__}
+    unknown = set(over) - {k for cls in (RadNeRFConfig, RadNeRFTrainConfig, RadNeRFRenderConfig) for k in cls.__dataclass_fields__}
+    if unknown: raise InputError("overrides", f"unknown settings {sorted(unknown)}")
+    return (RadNeRFConfig.preset(preset, **pick(RadNeRFConfig)), RadNeRFTrainConfig.preset(preset, **pick(RadNeRFTrainConfig)),
+            RadNeRFRenderConfig.preset(preset, **pick(RadNeRFRenderConfig)))
+
+def train_person(data, workspace, preset: str = "quick", overrides: dict | None = None, preload: str = "cpu",
+                 features: str = "mel", device="auto", until: int | None = None, progress: bool = True) -> dict:
+    "Train RAD-NeRF on the person folder `data` in `workspace` (resuming); {steps, seconds, val psnr, workspace}."
+    import time
+    from talking_heads.core import atomic_write_json
+    from talking_heads.person_data import load_person_dataset
+    model, train_cfg, render = _preset_configs(preset, overrides)
+    ws = Path(workspace).expanduser()
+    record = dict(data=str(Path(data).expanduser().resolve()), preset=preset, overrides=dict(overrides or {}), features=features,
+                  model=model.to_dict(), train=train_cfg.to_dict(), render=render.to_dict())
+    cfg_path = ws/"config.json"
+    if cfg_path.is_file():
+        old = json.loads(cfg_path.read_text())
+        diff = sorted(k for k in record if old.get(k) != record[k])
+        if diff: raise InputError(ws, f"holds a run with other settings ({', '.join(diff)}); use another workspace")
+    train_ds = load_person_dataset(data, "train", preload=preload, features=features, progress=progress)
+    val_ds = load_person_dataset(data, "val", preload=preload, features=features, progress=progress)
+    trainer = Trainer(train_ds, val_ds, ws, train_cfg, model, render, device=device, progress=progress)
+    ws.mkdir(parents=True, exist_ok=True); atomic_write_json(cfg_path, record)
+    t0, start = time.perf_counter(), trainer.step_count
+    trainer.train(until=until)
+    seconds = time.perf_counter() - t0
+    val = trainer.validate(write=False)
+    timing = ws/"timing.json"
+    spent = (json.loads(timing.read_text())["seconds"] if timing.is_file() else 0.0) + seconds
+    atomic_write_json(timing, dict(seconds=spent, steps=trainer.step_count))
+    return dict(workspace=str(ws), steps=trainer.step_count, seconds=spent, val_psnr=val.get("psnr"), stage=trainer.stage)
+
