@@ -24,7 +24,7 @@ __all__ = ['PARSING_CLASSES', 'PARSING_RGB', 'MEL50', 'FEATURE_FPS', 'FEATURE_WI
            'polygon_area', 'eye_area', 'smooth_eye_area', 'feature_windows', 'mel_features', 'audio_features',
            'FeatureKind', 'load_feature_file', 'find_feature_file', 'write_feature_file', 'read_image', 'write_image',
            'torso_image', 'read_au45', 'PersonDataset', 'load_person_dataset', 'PersonDatasetWriter',
-           'write_person_dataset', 'studio_audio', 'make_person_video']
+           'write_person_dataset', 'studio_audio', 'make_person_video', 'StudioClip', 'studio_person_clip']
 
 # %% ../nbs/14_person_data.ipynb #26f865ff
 PARSING_CLASSES = ("background", "head", "neck", "torso")         # class code = index
@@ -691,3 +691,43 @@ def make_person_video(out_dir, seconds: float = 20.0, size: int = 128, seed: int
         np.savez(f, expressions=track.expressions, head_poses=track.head_poses, torso_poses=track.torso,
                  blink=track.blink, head_angles=track.head_angles)
     return root
+
+# %% ../nbs/14_person_data.ipynb #6ebac9f4
+@dataclass
+class StudioClip:
+    "A studio person saying one clip: what a renderer needs (poses, eyes, audio) and the ground truth."
+    name: str                  # the clip
+    wav: np.ndarray            # [n] 16 kHz audio
+    frames: np.ndarray         # [T, H, W, 3] uint8 ground-truth frames
+    poses: Tensor              # [T, 4, 4] our c2w in the head's frame (the loader's `poses`)
+    landmarks: np.ndarray      # [T, 68, 2] ground-truth landmarks (x, y) in pixels
+    eye_area: Tensor           # [T] RAD-NeRF's eye feature of each frame
+    lips_rects: np.ndarray     # [T, 4] RAD-NeRF's lip squares [r0, r1, c0, c1]
+    expressions: np.ndarray    # [T, n_exp] the speaker's expression coefficients (jaw_open = column 0)
+
+def studio_person_clip(root, clip, seed: int | None = None, max_frames: int | None = None, progress: bool = False) -> StudioClip:
+    "The studio person of folder `root` speaking `clip` (a shipped clip's name or `audio.SpeechClip`), rendered as ground truth."
+    from talking_heads.audio import SpeechClip, speech_clips
+    from talking_heads.speaker import speaker_track
+    from talking_heads.studio import Camera, Subject, cut_track, head_camera, render_clip
+    root = Path(root)
+    meta_path = root/"studio.json"
+    if not meta_path.is_file(): raise InputError(root, "has no studio.json: only a studio person folder (make_person_video) has ground truth for new audio")
+    meta = json.loads(meta_path.read_text())
+    if not isinstance(clip, SpeechClip):
+        by = {c.name: c for c in speech_clips()}
+        if clip not in by: raise InputError(f"clip {clip!r}", f"unknown; shipped clips: {', '.join(by)}")
+        clip = by[clip]
+    subject, camera = Subject.from_dict(meta["subject"]), Camera.from_dict(meta["camera"])
+    wav = clip.load()
+    track = speaker_track(clip.phonemes(), fps=25, wav=wav, style=subject.style, seed=meta["seed"] if seed is None else seed)
+    if max_frames is not None: track = cut_track(track, min(max_frames, len(track.expressions)))
+    n = len(track.expressions)
+    wav = wav[: n * SAMPLE_RATE // 25]
+    out = render_clip(subject, track, camera, keep_frames=True, progress=progress)
+    H, W = out["frames"].shape[1:3]
+    lms = out["landmarks2d"].astype(np.float64)
+    poses = torch.stack([head_camera(camera.c2w, torch.as_tensor(np.asarray(track.head_poses[t]), dtype=torch.float32)) for t in range(n)])
+    return StudioClip(clip.name, wav, out["frames"], poses.float(), lms, torch.from_numpy(eye_area(lms, H, W)).float(),
+                      lips_rect(lms, H, W), np.asarray(track.expressions, np.float32))
+
