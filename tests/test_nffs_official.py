@@ -75,6 +75,13 @@ def test_other_resolution_is_a_clear_error(pkl):
         load_official_generator(pkl)
 
 
+def test_resolution_from_the_file(pkl, monkeypatch):
+    from talking_heads.nerffacespeech.stylenerf import StyleNeRFConfig
+    monkeypatch.setitem(StyleNeRFConfig.PRESETS, "ffhq_16", StyleNeRFConfig.PRESETS["smoke"])
+    G = load_official_generator(pkl)                     # no preset: the configuration named by the file's resolution
+    assert G.cfg.img_resolution == 16 and G.num_ws == 7
+
+
 def test_wrong_keys_are_listed(nets, tmp_path):
     G0, _ = nets
     bad = write_synthetic_official_pickle(tmp_path / "bad.pkl", G0, drop=("synthesis.fg_nerf.fc_in.bias",),
