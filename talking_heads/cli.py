@@ -91,6 +91,29 @@ def _cmd_radnerf_train(a) -> int:
     print(f"{res['workspace']}: {res['steps']} steps ({res['stage']}), {res['seconds'] / 60:.1f} min, val PSNR {psnr}")
     return 0
 
+def _cmd_radnerf_preprocess(a) -> int:
+    from talking_heads.radnerf.preprocess import preprocess_video
+    out = preprocess_video(a.video, a.out, audio=a.audio, size=a.size, parsing=a.parsing, bisenet_weights=a.bisenet_weights,
+                           features=a.features, val_frames=a.val_frames, no_face=a.no_face, max_gap=a.max_gap, focal=a.focal,
+                           steps=a.steps, force=a.force, device=a.device)
+    print(f"{out}: person dataset in RAD-NeRF's layout (train with: talking-heads radnerf train {out} --workspace WS)")
+    return 0
+
+def _cmd_radnerf_infer(a) -> int:
+    from talking_heads.radnerf.inference import InferenceConfig, infer
+    cfg = InferenceConfig.preset("none" if a.no_smoothing else "paper")
+    res = infer(a.workspace, a.audio, a.out, features=a.features, pose_path=a.pose_path, yaw=a.yaw, pitch=a.pitch,
+                eye=a.eye, bg=a.bg, torso=a.torso, config=cfg, device=a.device)
+    print(f"{res['out']}: {res['frames']} frames ({res['video_seconds']:.2f} s) at {res['size'][0]}x{res['size'][1]}, "
+          f"rendered at {res['render_fps']:.1f} fps on {res['device']}, {res['seconds']:.1f} s in all")
+    return 0
+
+def _cmd_radnerf_export(a) -> int:
+    from talking_heads.radnerf.inference import export_workspace
+    path = export_workspace(a.workspace, a.out, half=not a.full_precision)
+    print(f"{path}: {path.stat().st_size / 2**20:.1f} MiB (render it with: talking-heads radnerf infer --workspace {a.out} ...)")
+    return 0
+
 def _radnerf_parser(sub):
     rn = sub.add_parser("radnerf", help="RAD-NeRF: preprocess a video, train a person, render it speaking new audio").add_subparsers(
         dest="radnerf_command", required=True, metavar="ACTION")
@@ -104,6 +127,41 @@ def _radnerf_parser(sub):
     t.add_argument("--device", default="auto", help="auto, cpu or cuda[:i] (default: auto)")
     t.add_argument("--until", type=int, default=None, help="stop after this global step (resume later)")
     t.set_defaults(func=_cmd_radnerf_train)
+    pp = rn.add_parser("preprocess", help="a talking-head video to a person folder: 25 fps frames, audio and features, landmarks, parsing, "
+                                          "background, torso images, tracked poses, eye areas, lip boxes, split (resumable steps)")
+    pp.add_argument("video", help="video file of one person talking (any frame rate and size; its sound track is the audio)")
+    pp.add_argument("--out", required=True, help="person folder to write (finished steps are not redone)")
+    pp.add_argument("--audio", default=None, help="use this audio file instead of the video's sound track")
+    pp.add_argument("--size", type=int, default=None, help="crop to a square around the head and resize to SIZE pixels (default: keep the frames)")
+    pp.add_argument("--parsing", default="auto", choices=["auto", "landmarks", "bisenet"], help="auto: BiSeNet when its weights are found, else landmarks + segmentation")
+    pp.add_argument("--bisenet-weights", default=None, metavar="FILE", help="BiSeNet face-parsing weights (79999_iter.pth)")
+    pp.add_argument("--features", default="mel", help="audio features to compute (default: mel, needs no weights)")
+    pp.add_argument("--val-frames", type=int, default=None, help="frames at the end kept for validation (default: RAD-NeRF's split)")
+    pp.add_argument("--no-face", default="drop", choices=["drop", "error"], help="frames without a face (beyond --max-gap interpolated ones): leave them out or stop")
+    pp.add_argument("--max-gap", type=int, default=5, help="longest run of face-less frames whose landmarks are interpolated (default: 5)")
+    pp.add_argument("--focal", type=float, default=None, help="focal length in pixels (default: estimated while tracking)")
+    pp.add_argument("--steps", nargs="+", default=None, metavar="STEP", help="run only these steps (frames audio features landmarks parsing background torso tracking transforms)")
+    pp.add_argument("--force", action="store_true", help="redo the steps even when they are finished")
+    pp.add_argument("--device", default="auto", help="auto, cpu or cuda[:i] (default: auto)")
+    pp.set_defaults(func=_cmd_radnerf_preprocess)
+    i = rn.add_parser("infer", help="render a trained person speaking AUDIO to an mp4 with the audio track")
+    i.add_argument("--workspace", required=True, help="a training workspace or an exported person (e.g. data/radnerf/studio_person)")
+    i.add_argument("--audio", required=True, help="speech: any audio file or the sound of a video")
+    i.add_argument("--out", required=True, help="mp4 to write")
+    i.add_argument("--features", default=None, metavar="NPY", help="precomputed features of the audio (needed when the person was trained on deepspeech, wav2vec or hubert features)")
+    i.add_argument("--pose-path", default=None, metavar="JSON", help="camera path: a RAD-NeRF transforms file (default: the training poses, played back and forth)")
+    i.add_argument("--yaw", type=float, default=0.0, help="turn every camera about the head by this many degrees (positive: towards the person's left)")
+    i.add_argument("--pitch", type=float, default=0.0, help="raise every camera by this many degrees")
+    i.add_argument("--eye", default="data", help="eyes: data (the training blinks), open, closed, an eye area number, or blink:SECONDS")
+    i.add_argument("--bg", default=None, help="background: the person's (default), a colour (white, black, #rrggbb, r,g,b) or an image file")
+    i.add_argument("--torso", action=argparse.BooleanOptionalAction, default=None, help="draw the torso (default: when it is trained)")
+    i.add_argument("--no-smoothing", action="store_true", help="turn off the test-time smoothing of audio codes, poses and eyes (appendix A.2)")
+    i.add_argument("--device", default="auto", help="auto, cpu or cuda[:i] (default: auto)")
+    i.set_defaults(func=_cmd_radnerf_infer)
+    e = rn.add_parser("export", help="a training workspace to a small self-contained person folder (EMA weights, grids, camera, poses, eyes, background)")
+    e.add_argument("workspace"); e.add_argument("--out", required=True, help="folder to write")
+    e.add_argument("--full-precision", action="store_true", help="keep float32 weights (default: float16)")
+    e.set_defaults(func=_cmd_radnerf_export)
     return rn
 
 def build_parser() -> argparse.ArgumentParser:
