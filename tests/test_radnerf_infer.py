@@ -51,9 +51,9 @@ def test_export_round_trip(trained, tmp_path):
 def test_infer_writes_mp4_with_audio(trained, tmp_path):
     from talking_heads.video import read_video, video_info
     ws, root, wav = trained
-    stats = infer(ws, wav, tmp_path/"out.mp4", eye="blink:0.1", bg="white", yaw=5.0, device="cpu", progress=False)
+    stats = infer(ws, wav, tmp_path/"out.mp4", eye="blink:0.1", bg="white", yaw=5.0, size=16, device="cpu", progress=False)
     frames, fps = read_video(tmp_path/"out.mp4")
-    assert stats["frames"] == 8 and frames.shape == (8, 32, 32, 3) and fps == 25
+    assert stats["frames"] == 8 and frames.shape == (8, 16, 16, 3) and fps == 25 and stats["size"] == (16, 16)
     assert video_info(tmp_path/"out.mp4").has_audio
 
 
