@@ -123,7 +123,8 @@ def test_steps_and_options(clip, tmp_path):
     st = read_stamps(root)
     assert set(st) == {"frames", "audio"} and (st["frames"]["finished"], st["frames"]["seconds"]) != first
     for kw, msg in ((dict(fps=30), "25 fps"), (dict(parsing="face"), "parsing="), (dict(val_frames=0), "val_frames"),
-                    (dict(no_face="skip"), "no_face"), (dict(steps=["torso", "nope"]), "unknown step"),
+                    (dict(no_face="skip"), "no_face"), (dict(fit_preset="huge"), "fit_preset"), (dict(focal=-1.0), "focal"),
+                    (dict(max_gap=-1), "max_gap"), (dict(size=8), "size=8"), (dict(steps=["torso", "nope"]), "unknown step"),
                     (dict(features="hubert", steps=["frames", "audio", "features"]), "aud_hu.npy")):
         with pytest.raises(InputError, match=msg):
             preprocess_video(d/"clip.mp4", tmp_path/"q", progress=False, **kw)
