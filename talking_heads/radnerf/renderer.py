@@ -26,6 +26,8 @@ __all__ = ['RadNeRFRenderConfig', 'pixel_coords', 'composite_layers', 'FrameCond
 class RadNeRFRenderConfig(Config):
     "How RAD-NeRF renders and weighs its losses (official values as defaults)."
     aabb: tuple = (-1.0, -0.5, -1.0, 1.0, 0.5, 1.0)  # the head's box for bound 1 (scaled by the head's bound)
+    pose_scale: float = 4.0         # camera positions are scaled by this (official --scale 4): a head in metres then fills the box
+    pose_offset: tuple = (0.0, 0.0, 0.0)  # and then shifted by this (official --offset)
     min_near: float = 0.05          # rays start at least this far from the camera
     max_samples: int = 16           # most head samples per ray (paper section 3.3; Table 6 varies it)
     step_size: float = 0.0          # marching step; 0 -> 2 sqrt(3) b / max_samples
@@ -44,6 +46,11 @@ class RadNeRFRenderConfig(Config):
         "quick": dict(grid_resolution=64, torso_grid_resolution=64, chunk=16384),
         "smoke": dict(grid_resolution=16, torso_grid_resolution=16, chunk=4096),
     }
+
+    def check(self):
+        if not self.pose_scale > 0: raise InputError(f"pose_scale={self.pose_scale}", "must be > 0")
+        if len(self.pose_offset) != 3: raise InputError(f"pose_offset={self.pose_offset}", "must be 3 numbers")
+        return self
 
     def renderer_config(self, bound: float) -> RendererConfig:
         "The foundations' `VolumeRenderer` settings for a head in [-bound, bound]^3."
@@ -104,12 +111,20 @@ class RadNeRFRenderer(nn.Module):
 
     def __init__(self, head: RadNeRFHead, torso: RadNeRFTorso | None = None, config: RadNeRFRenderConfig | None = None):
         super().__init__()
-        self.config = cfg = config or RadNeRFRenderConfig()
+        self.config = cfg = (config or RadNeRFRenderConfig()).check()
         self.head, self.torso = head, torso
         bound = head.cfg.bound
         self.grid = OccupancyGrid(cfg.grid_config(bound))
         self.torso_grid = OccupancyGrid(cfg.torso_grid_config()) if torso is not None else None
         self.volume = VolumeRenderer(cfg.renderer_config(bound), self.grid)
+
+    def camera(self, c2w: Tensor) -> Tensor:   # [..., 4, 4] -> [..., 4, 4]
+        "A camera pose in the renderer's units: its position scaled by `pose_scale` and shifted by `pose_offset`."
+        c2w = torch.as_tensor(c2w)
+        out = c2w.clone()
+        offset = torch.tensor(self.config.pose_offset, dtype=c2w.dtype, device=c2w.device)
+        out[..., :3, 3] = c2w[..., :3, 3] * self.config.pose_scale + offset
+        return out
 
     def head_field(self, cond: FrameConditions):
         "The head as a field for `VolumeRenderer`: points, dirs `[N, 3]` -> sigma `[N]`, (rgb, |x_a|_1) `[N, 4]`."
@@ -136,7 +151,8 @@ class RadNeRFRenderer(nn.Module):
                 raise InputError("torso_xy", f"the torso needs [{rays_o.shape[0]}, 2] pixel coordinates, got "
                                  f"{None if torso_xy is None else list(torso_xy.shape)}")
             if cond.pose is None: raise InputError("pose", "the torso is conditioned on the camera pose: pass it")
-            alpha, color, deform = masked_query(lambda x: tuple(self.torso(x, cond.pose, cond.torso_code)),
+            pose = self.camera(cond.pose)
+            alpha, color, deform = masked_query(lambda x: tuple(self.torso(x, pose, cond.torso_code)),
                                                 torso_xy, self.torso_grid)
             out.update(torso_alpha=alpha, torso_rgb=color, torso_deform=deform)
         out["image"], out["behind"] = composite_layers(out["head_rgb"], out["acc"], bg, out["torso_alpha"], out["torso_rgb"])
@@ -147,9 +163,9 @@ class RadNeRFRenderer(nn.Module):
                       cond: FrameConditions,
                       bg,                     # [H, W, 3] background image or one colour [3]
                       **kw) -> dict:
-        "Render the pixels `index` of a `height`x`width` frame seen from `c2w` with intrinsics `K`."
+        "Render the pixels `index` of a `height`x`width` frame seen from `c2w` (metres, see `camera`) with intrinsics `K`."
         index = torch.as_tensor(index).reshape(-1)
-        o, d = pixel_rays(c2w, K, index, width)
+        o, d = pixel_rays(self.camera(c2w), K, index, width)
         xy = pixel_coords(index, height, width).to(o.device)
         bg = torch.as_tensor(bg, dtype=o.dtype, device=o.device)
         if bg.ndim == 3:
@@ -205,7 +221,7 @@ def update_torso_grid(renderer: RadNeRFRenderer,
     if frames is None:
         k = renderer.config.grid_conditions if n_conditions is None else n_conditions
         frames = (rng or random).sample(range(poses.shape[0]), min(k, poses.shape[0]))
-    conds = [(poses[i], torso.code(i) if torso.individual_codes is not None else None) for i in frames]
+    conds = [(renderer.camera(poses[i]), torso.code(i) if torso.individual_codes is not None else None) for i in frames]
     return renderer.torso_grid.update(lambda x, c: torso(x, c[0], c[1]).alpha[:, 0], conds, generator=generator)
 
 RadNeRFRenderer.update_torso_grid = update_torso_grid

@@ -148,6 +148,8 @@ class Trainer:
             for g in o.param_groups: g["initial_lr"] = g["lr"]
         self.ema = {"head": EMA(head, self.cfg.ema_decay), "torso": EMA(torso, self.cfg.ema_decay)}
         self.gen = torch.Generator().manual_seed(self.cfg.seed)
+        with torch.no_grad():   # cells no training camera sees are never occupied (RAD-NeRF's mark_untrained_grid)
+            self.renderer.grid.mark_unseen(self.renderer.camera(train.poses).to(self.device), train.K, train.height, train.width)
         self.step_count, self.history = 0, []
         self._lpips = None if not self.cfg.lpips or self.cfg.lips_iters == 0 else load_lip_lpips(device=self.device)
 
