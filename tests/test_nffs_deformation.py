@@ -139,3 +139,31 @@ def test_audio_clip_drives_a_clip(model, prior):
     assert out["img"].shape == (6, 3, 64, 64) and torch.isfinite(out["img"]).all()
     assert out["mouth"].shape == (6, 32, 32)
     assert torch.allclose(out["mouth"][-1], mouths.mean(0), atol=1e-6)   # 6 frames < n = 7: the mean of all
+
+
+def test_photo_to_frames(model, prior, tmp_path):
+    "The front end on a real photo: alignment, fit, PTI (smoke), Audio2Exp, deformation from the fit, blended frames."
+    from PIL import Image
+    from skimage import data
+    from talking_heads.audio2exp import load_embedded_audio2exp
+    from talking_heads.fitting import FitConfig
+    from talking_heads.nerffacespeech.deformation import clip_deformation
+    from talking_heads.nerffacespeech.inversion import InversionConfig, PerceptualLoss, invert, prepare_audio, prepare_photo
+    G, _ = prior
+    path = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(path)
+    photo = prepare_photo(path, G.cfg.img_resolution, model, FitConfig.preset("smoke"))
+    assert photo.sha256 == prepare_photo(data.astronaut(), G.cfg.img_resolution, model, FitConfig.preset("smoke")).sha256
+    inv = invert(G, photo.target, photo.cam2world, photo.sha256, InversionConfig.preset("smoke"), PerceptualLoss(),
+                 cache=tmp_path / "pti", progress=False)
+    assert invert(G, photo.target, photo.cam2world, photo.sha256, InversionConfig.preset("smoke"), PerceptualLoss(),
+                  cache=tmp_path / "pti", progress=False).cached
+    mels = prepare_audio(np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1)   # 0.5 s
+    betas = audio_expressions(load_embedded_audio2exp(), mels[:4], photo.fit.beta)
+    cd = clip_deformation(model, photo.fit, betas, G.cfg)
+    mouths = mouth_masks(model, cd.faces, photo.fit.c2w, photo.fit.K, photo.fit.image_size, cd.half_extent,
+                         G.cfg.nerf_resolution)
+    assert mouths.sum() > 0                                   # the lips land on the feature map
+    lip = inv.ws[:, :G.num_ws_nerf].expand(4, -1, -1).clone()
+    out = render_frames(inv.G, inv.ws, photo.cam2world, [cd.deform(t) for t in range(len(cd))], mouths, lip, bg_z=inv.bg_z)
+    assert out["img"].shape == (4, 3, 64, 64) and torch.isfinite(out["img"]).all()
