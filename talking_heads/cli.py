@@ -93,6 +93,11 @@ def _cmd_radnerf_train(a) -> int:
 
 def _cmd_radnerf_preprocess(a) -> int:
     from talking_heads.radnerf.preprocess import preprocess_video
+    if a.asr_model and a.features != "mel":        # the audio first, then the learned features from the user's model
+        from talking_heads.speech_features import write_features
+        preprocess_video(a.video, a.out, audio=a.audio, size=a.size, parsing=a.parsing, bisenet_weights=a.bisenet_weights,
+                         features="mel", no_face=a.no_face, max_gap=a.max_gap, focal=a.focal, steps=["frames", "audio"], device=a.device)
+        write_features(a.out, a.features, a.asr_model, a.device)
     out = preprocess_video(a.video, a.out, audio=a.audio, size=a.size, parsing=a.parsing, bisenet_weights=a.bisenet_weights,
                            features=a.features, val_frames=a.val_frames, no_face=a.no_face, max_gap=a.max_gap, focal=a.focal,
                            steps=a.steps, force=a.force, device=a.device)
@@ -100,10 +105,19 @@ def _cmd_radnerf_preprocess(a) -> int:
     return 0
 
 def _cmd_radnerf_infer(a) -> int:
-    from talking_heads.radnerf.inference import InferenceConfig, infer
+    from talking_heads.radnerf.inference import InferenceConfig, infer, load_workspace
     cfg = InferenceConfig.preset("none" if a.no_smoothing else "paper")
-    res = infer(a.workspace, a.audio, a.out, features=a.features, pose_path=a.pose_path, yaw=a.yaw, pitch=a.pitch,
-                eye=a.eye, bg=a.bg, torso=a.torso, config=cfg, device=a.device)
+    model, features = load_workspace(a.workspace, a.device), a.features
+    if a.asr_model and features is None:            # the new audio's learned features from the user's model
+        import tempfile
+        import numpy as np
+        from talking_heads.audio import load_audio
+        from talking_heads.speech_features import extract_features
+        feats = extract_features(load_audio(a.audio), model.feature_kind, a.asr_model, a.device)
+        features = Path(tempfile.mkdtemp(prefix="talking-heads-features-"))/f"{Path(a.audio).stem}.npy"
+        np.save(features, feats)
+    res = infer(model, a.audio, a.out, features=features, pose_path=a.pose_path, yaw=a.yaw, pitch=a.pitch,
+                eye=a.eye, bg=a.bg, torso=a.torso, size=a.size, config=cfg, device=a.device)
     print(f"{res['out']}: {res['frames']} frames ({res['video_seconds']:.2f} s) at {res['size'][0]}x{res['size'][1]}, "
           f"rendered at {res['render_fps']:.1f} fps on {res['device']}, {res['seconds']:.1f} s in all")
     return 0
@@ -136,6 +150,7 @@ def _radnerf_parser(sub):
     pp.add_argument("--parsing", default="auto", choices=["auto", "landmarks", "bisenet"], help="auto: BiSeNet when its weights are found, else landmarks + segmentation")
     pp.add_argument("--bisenet-weights", default=None, metavar="FILE", help="BiSeNet face-parsing weights (79999_iter.pth)")
     pp.add_argument("--features", default="mel", help="audio features to compute (default: mel, needs no weights)")
+    pp.add_argument("--asr-model", default=None, metavar="DIR", help="local wav2vec 2.0 / HuBERT model folder (config.json + weights) computing --features esperanto, wav2vec or hubert")
     pp.add_argument("--val-frames", type=int, default=None, help="frames at the end kept for validation (default: RAD-NeRF's split)")
     pp.add_argument("--no-face", default="drop", choices=["drop", "error"], help="frames without a face (beyond --max-gap interpolated ones): leave them out or stop")
     pp.add_argument("--max-gap", type=int, default=5, help="longest run of face-less frames whose landmarks are interpolated (default: 5)")
@@ -149,12 +164,14 @@ def _radnerf_parser(sub):
     i.add_argument("--audio", required=True, help="speech: any audio file or the sound of a video")
     i.add_argument("--out", required=True, help="mp4 to write")
     i.add_argument("--features", default=None, metavar="NPY", help="precomputed features of the audio (needed when the person was trained on deepspeech, wav2vec or hubert features)")
+    i.add_argument("--asr-model", default=None, metavar="DIR", help="local wav2vec 2.0 / HuBERT model folder computing the audio's features (persons trained on those features)")
     i.add_argument("--pose-path", default=None, metavar="JSON", help="camera path: a RAD-NeRF transforms file (default: the training poses, played back and forth)")
     i.add_argument("--yaw", type=float, default=0.0, help="turn every camera about the head by this many degrees (positive: towards the person's left)")
     i.add_argument("--pitch", type=float, default=0.0, help="raise every camera by this many degrees")
     i.add_argument("--eye", default="data", help="eyes: data (the training blinks), open, closed, an eye area number, or blink:SECONDS")
     i.add_argument("--bg", default=None, help="background: the person's (default), a colour (white, black, #rrggbb, r,g,b) or an image file")
     i.add_argument("--torso", action=argparse.BooleanOptionalAction, default=None, help="draw the torso (default: when it is trained)")
+    i.add_argument("--size", type=int, default=None, help="frame height in pixels (default: the person's own; the aspect ratio is kept)")
     i.add_argument("--no-smoothing", action="store_true", help="turn off the test-time smoothing of audio codes, poses and eyes (appendix A.2)")
     i.add_argument("--device", default="auto", help="auto, cpu or cuda[:i] (default: auto)")
     i.set_defaults(func=_cmd_radnerf_infer)
