@@ -241,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--overwrite", action="store_true", help="write into a folder that is not empty")
     sp.set_defaults(func=_cmd_studio_person)
     _radnerf_parser(sub)
+    from talking_heads.nerffacespeech.pipeline import add_parser as _nffs_parser   # light: torch and the module's own code only
+    _nffs_parser(sub)
     return p
 
 def main(argv=None) -> int:
