@@ -109,3 +109,18 @@ def test_empty_results_are_defined():
 def test_missing_estimator_names_the_file(tmp_path):
     with pytest.raises(InputError, match="missing.safetensors"):
         load_estimator(tmp_path / "missing.safetensors")
+
+
+def test_shipped_estimator_and_refiner(subject):
+    from talking_heads.mggtalk.geometry import DepthNormalEstimator, geometry_errors, load_refiner, refiner_sample, studio_sample
+    est = load_estimator()
+    assert isinstance(est, DepthNormalEstimator)
+    s = studio_sample(np.random.default_rng(11), subject, 64)
+    e = est(s["rgb"].permute(1, 2, 0), reference_depth=float(s["depth"][s["mask"]].median()))
+    torch.testing.assert_close(e.normals.norm(dim=-1), torch.ones(64, 64), rtol=0, atol=1e-4)
+    err = geometry_errors(e, s["depth"], s["normals"], s["mask"])
+    assert err["mask_iou"] > 0.8 and err["normal_deg"] < 25 and err["depth_mae_mm"] < 15
+    r = refiner_sample(s, est)
+    with torch.no_grad():
+        z = load_refiner()(s["rgb"][None], r["normals"][None], r["depth"][None], r["mask"][None])[0]
+    assert torch.isfinite(z).all() and float((z - s["depth"])[r["mask"]].abs().mean()) < 0.015
