@@ -109,6 +109,10 @@ def test_bad_input(G, astronaut, wav_path, tmp_path, monkeypatch):
     write_wav(one_frame, _speech(0.04))
     with pytest.raises(InputError, match="1 frame"): talk(astronaut, one_frame, out, **kw)
     with pytest.raises(InputError, match="no face"): talk(np.full((256, 256, 3), 200, np.uint8), wav_path, out, **kw)
+    two = np.concatenate([astronaut, astronaut], 1)
+    with pytest.raises(InputError, match="shows 2 faces"): talk(two, wav_path, out, faces="single", **kw)
+    with pytest.warns(UserWarning, match="2 faces: the largest"), pytest.raises(AssertionError, match="inversion started"):
+        talk(two, wav_path, out, **kw)                           # by default the largest face goes on to the inversion
     small = np.asarray(Image.fromarray(astronaut).resize((40, 40)))
     with pytest.raises(InputError, match="face"): talk(small, wav_path, out, **kw)
     huge = np.broadcast_to(np.zeros(3, np.uint8), (9000, 9000, 3))         # 81 megapixels, never allocated
