@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or refreshes) the project's virtual environment in .venv:
-#   1. Debian packages the library calls at run time (espeak-ng and its shared library), when missing;
+#   1. Debian packages the library calls at run time (espeak-ng and its shared library), when missing,
+#      and, for the widget test only, Debian's chromium and chromedriver (that test skips without them);
 #   2. PyTorch 2.13.0 (the CPU build when no CUDA GPU is present);
 #   3. this package in editable mode with its development extras (nbdev, pytest, librosa);
 #   4. mediapipe 0.10.21 without its declared dependencies (face landmarks on real images).
@@ -19,6 +20,16 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
     || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+
+# optional: the ray-deformation widget test drives a real JupyterLab in headless chromium (skipped without it)
+if ! command -v chromedriver >/dev/null 2>&1 && [ -z "${TALKING_HEADS_NO_BROWSER:-}" ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  log "installing Debian packages for the widget test: chromium chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1 \
+    || { $SUDO apt-get update -q >/dev/null 2>&1 && $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null 2>&1; } \
+    || log "chromium could not be installed: the widget test will be skipped"
 fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys' >/dev/null 2>&1; then
