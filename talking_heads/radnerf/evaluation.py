@@ -19,7 +19,7 @@ from .inference import (InferenceConfig, RadNeRFModel, drive, frame_audio_window
 from .training import train_person
 
 # %% auto #0
-__all__ = ['studio_workspace', 'render_val', 'render_cross', 'mouth_psnr', 'score']
+__all__ = ['studio_workspace', 'render_val', 'render_cross', 'mouth_psnr', 'studio_detector', 'score']
 
 # %% ../../nbs/radnerf/28_evaluation.ipynb #33b579ab
 def _key(**settings) -> str:
@@ -29,8 +29,10 @@ def _key(**settings) -> str:
 def studio_workspace(seconds: float = 20.0, size: int = 128, seed: int = 0, preset: str = "quick",
                      overrides: dict | None = None, root=None, device="auto", progress: bool = True) -> dict:
     "A studio person trained with `preset` (made and trained on first use, then reused): data, workspace, training record."
+    from talking_heads.radnerf.training import _preset_configs
     settings = dict(seconds=float(seconds), size=int(size), seed=int(seed), preset=preset, overrides=dict(overrides or {}))
-    base = Path(root or cache_dir()/"radnerf_studio")/_key(**settings)
+    configs = [c.to_dict() for c in _preset_configs(preset, overrides)]       # a change of the library's defaults: a new folder
+    base = Path(root or cache_dir()/"radnerf_studio")/_key(**settings, configs=configs)
     data, ws = base/"data", base/"workspace"
     if not (data/"studio.json").is_file():               # written last: a partial folder is remade
         make_person_video(data, seconds=seconds, size=size, seed=seed, overwrite=True, progress=progress)
@@ -82,8 +84,18 @@ def mouth_psnr(gen: np.ndarray, ref: np.ndarray, lips: np.ndarray) -> float:
         vals.append(float(psnr_frames(g[None, r0:r1, c0:c1], r[None, r0:r1, c0:c1])[0]))
     return float(np.mean(vals))
 
+def studio_detector(min_face_size: float = 24):
+    "mediapipe's 68 landmarks accepting the smaller faces of low-resolution studio frames (a 128-pixel portrait: ~40 px)."
+    from functools import partial
+    from talking_heads.landmarks import detect_landmarks
+    return partial(detect_landmarks, min_face_size=min_face_size)
+
 def score(evaluator: Evaluator, rendered: dict, name: str) -> dict:
-    "One table row: the evaluator's metrics of a `render_val`/`render_cross` result plus the mouth-patch PSNR."
+    "One table row: the evaluator's metrics of a `render_val`/`render_cross` result, the mouth-patch PSNR, and `jaw_corr`."
     row = evaluator.score(rendered["generated"], rendered["reference"], rendered.get("wav"), name)
     row["mouth_psnr"] = mouth_psnr(rendered["generated"], rendered["reference"], rendered["lips"])
+    if "jaw_open" in rendered and evaluator.detector is not None and len(rendered["generated"]) >= 3:
+        from talking_heads.metrics import detect_frames, mouth_opening
+        opening = mouth_opening(detect_frames(evaluator.detector, rendered["generated"], f"{name} (generated)"))
+        row["jaw_corr"] = float(np.corrcoef(opening, rendered["jaw_open"])[0, 1])
     return row
