@@ -94,8 +94,16 @@ def test_missing_weights_and_bad_arguments(tmp_path):
         animate(_studio_photo(), tmp_path / "o.mp4", audio=CLIP, yaw=120, preset="smoke", weights="random")
 
 
-def test_command_parser():
+def test_command(tmp_path, capsys):
+    import json
+    from PIL import Image
     ap = argparse.ArgumentParser()
     add_parser(ap.add_subparsers())
     a = ap.parse_args(["mggtalk", "--image", "i.png", "--driving-video", "v.mp4", "--out", "o.mp4", "--weights", "random", "--device", "cpu"])
     assert (a.driving_video, a.audio, a.weights, a.device, a.yaw) == ("v.mp4", None, "random", "cpu", 0.0) and callable(a.func)
+    Image.fromarray(_studio_photo(10.0)).save(tmp_path / "i.png")
+    a = ap.parse_args(["mggtalk", "--image", str(tmp_path / "i.png"), "--audio", str(CLIP), "--out", str(tmp_path / "o.mp4"),
+                       "--yaw", "-30", "--preset", "smoke", "--weights", "random", "--device", "cpu", "--quiet"])
+    assert a.func(a) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["yaw"] == -30 and stats["audio"] and stats["frames"] == len(read_video(tmp_path / "o.mp4")[0]) > 25
