@@ -243,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     _radnerf_parser(sub)
     from talking_heads.nerffacespeech.pipeline import add_parser as _nffs_parser   # light: torch and the module's own code only
     _nffs_parser(sub)
+    from talking_heads.mggtalk.pipeline import add_parser as _mggtalk_parser
+    _mggtalk_parser(sub)
     return p
 
 def main(argv=None) -> int:
