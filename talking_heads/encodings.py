@@ -16,8 +16,9 @@ from torch import Tensor, nn
 from .core import Config, InputError, cuda_package_available
 
 # %% auto #0
-__all__ = ['HASH_PRIMES', 'FrequencyEncoding', 'GridConfig', 'grid_levels', 'spatial_hash', 'grid_encode_reference', 'map_chunks',
-           'grid_encode', 'tcnn_encoding_config', 'tcnn_available', 'GridEncoding']
+__all__ = ['HASH_PRIMES', 'TCNN_GRID_DIMS', 'FrequencyEncoding', 'GridConfig', 'grid_levels', 'spatial_hash',
+           'grid_encode_reference', 'map_chunks', 'grid_encode', 'tcnn_encoding_config', 'tcnn_available',
+           'GridEncoding']
 
 # %% ../nbs/05_encodings.ipynb #f76f230f
 class FrequencyEncoding(nn.Module):
@@ -377,6 +378,8 @@ def tcnn_available() -> bool:
     "True when CUDA is available and tinycudann imports."
     return cuda_package_available("tinycudann")
 
+TCNN_GRID_DIMS = (2, 3, 4)   # input dimensions tinycudann's grid encoding is built for (others: the PyTorch path)
+
 class GridEncoding(nn.Module):
     "Multiresolution grid encoding `[..., input_dim] -> [..., num_levels * level_dim]`; see `GridConfig`."
     def __init__(self, input_dim: int, preset: str = "radnerf", indexing: Literal["hash", "tiled"] = "hash",
@@ -392,7 +395,9 @@ class GridEncoding(nn.Module):
         if backend == "tcnn" and not tcnn_available():
             raise InputError("backend='tcnn'", "needs a CUDA GPU and the tinycudann package (pip install "
                              "git+https://github.com/NVlabs/tiny-cuda-nn/#subdirectory=bindings/torch)")
-        self.backend = "tcnn" if backend == "tcnn" or (backend == "auto" and tcnn_available()) else "torch"
+        if backend == "tcnn" and input_dim not in TCNN_GRID_DIMS:
+            raise InputError(f"input_dim={input_dim}", f"tinycudann's grid encodes {min(TCNN_GRID_DIMS)} to {max(TCNN_GRID_DIMS)} dimensions; use backend='torch'")
+        self.backend = "tcnn" if backend == "tcnn" or (backend == "auto" and input_dim in TCNN_GRID_DIMS and tcnn_available()) else "torch"
         lv = grid_levels(self.config, input_dim)
         self.register_buffer("offsets", torch.tensor(lv["offsets"], dtype=torch.int32))   # [L + 1]
         if self.backend == "torch":
