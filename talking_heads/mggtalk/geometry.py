@@ -395,26 +395,34 @@ def _collate(samples: list) -> dict:
     return {k: torch.stack([s[k] for s in samples]) for k in samples[0]}
 
 # %% ../../nbs/mggtalk/41_geometry.ipynb #d03dc03b
-def train_estimator(cfg: EstimatorConfig, out_path=None, progress: bool = False) -> tuple[DepthNormalUNet, list]:
-    "Train `DepthNormalUNet` on studio renders; returns the network and the loss history (saved to `out_path` .safetensors when given)."
+def _train_on_studio(net: nn.Module, cfg, rng: np.random.Generator, batch_loss, desc: str, out_path=None, progress: bool = False):
+    "The loop the estimator and the refiner share: Adam with cosine decay to 5%, batches of studio subjects, a stop on a non-finite loss."
     from tqdm.auto import tqdm
-    if cfg.size % 4: raise InputError(f"size={cfg.size}", "must be divisible by 4")
-    seed_everything(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    net = DepthNormalUNet(cfg.width)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps, eta_min=0.05 * cfg.lr)
     subjects = [studio.random_subject(cfg.seed * 100003 + i) for i in range(cfg.subjects)]
     history = []
-    for step in tqdm(range(cfg.steps), desc="estimator", disable=not progress):
-        b = _collate([studio_sample(rng, subjects[int(i)], cfg.size, cfg.max_yaw) for i in rng.integers(len(subjects), size=cfg.batch)])
-        loss, parts = estimator_loss(net(b["rgb"]), b["normals"], depth_offsets(b["depth"], b["mask"]), b["mask"])
-        if not torch.isfinite(loss): raise RuntimeError(f"estimator training: the loss became {float(loss)} at step {step}; the last checkpoint is kept")
+    for step in tqdm(range(cfg.steps), desc=desc, disable=not progress):
+        out = batch_loss([subjects[int(i)] for i in rng.integers(len(subjects), size=cfg.batch)])   # (loss, parts) or None: skip
+        if out is None: continue
+        loss, parts = out
+        if not torch.isfinite(loss): raise RuntimeError(f"{desc} training: the loss became {float(loss)} at step {step}")
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         history.append(parts)
     if out_path is not None:
         save_checkpoint(out_path, {"net": net.state_dict()}, cfg, meta={"steps": cfg.steps, "final_loss": history[-1] if history else None})
     return net, history
+
+def train_estimator(cfg: EstimatorConfig, out_path=None, progress: bool = False) -> tuple[DepthNormalUNet, list]:
+    "Train `DepthNormalUNet` on studio renders; returns the network and the loss history (saved to `out_path` .safetensors when given)."
+    if cfg.size % 4: raise InputError(f"size={cfg.size}", "must be divisible by 4")
+    seed_everything(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    net = DepthNormalUNet(cfg.width)
+    def batch_loss(picks):
+        b = _collate([studio_sample(rng, s, cfg.size, cfg.max_yaw) for s in picks])
+        return estimator_loss(net(b["rgb"]), b["normals"], depth_offsets(b["depth"], b["mask"]), b["mask"])
+    return _train_on_studio(net, cfg, rng, batch_loss, "estimator", out_path, progress)
 
 # %% ../../nbs/mggtalk/41_geometry.ipynb #a5bcf932
 class NetworkEstimator:
@@ -527,27 +535,16 @@ def refiner_sample(sample: dict, estimator: NetworkEstimator, lam: float = 1e-4)
 
 def train_refiner(cfg: RefinerConfig, estimator: NetworkEstimator, out_path=None, progress: bool = False) -> tuple[SurfaceRefiner, list]:
     "Train `SurfaceRefiner` on `estimator` -> BiNI surfaces of studio renders; returns it and the loss history (saved to `out_path` when given)."
-    from tqdm.auto import tqdm
     if cfg.size % 4: raise InputError(f"size={cfg.size}", "must be divisible by 4")
     seed_everything(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     net = SurfaceRefiner(cfg.width)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps, eta_min=0.05 * cfg.lr)
-    subjects = [studio.random_subject(cfg.seed * 100003 + i) for i in range(cfg.subjects)]
-    history = []
-    for step in tqdm(range(cfg.steps), desc="refiner", disable=not progress):
-        rows = [r for r in (refiner_sample(studio_sample(rng, subjects[int(i)], cfg.size, cfg.max_yaw), estimator, cfg.lam)
-                            for i in rng.integers(len(subjects), size=cfg.batch)) if r is not None]
-        if not rows: continue
+    def batch_loss(picks):
+        rows = [r for r in (refiner_sample(studio_sample(rng, s, cfg.size, cfg.max_yaw), estimator, cfg.lam) for s in picks) if r is not None]
+        if not rows: return None
         b = _collate(rows)
-        loss, parts = refiner_loss(net(b["rgb"], b["normals"], b["depth"], b["mask"]), b["true_depth"], b["true_normals"], b["mask"], b["K"], cfg.w_normal)
-        if not torch.isfinite(loss): raise RuntimeError(f"refiner training: the loss became {float(loss)} at step {step}")
-        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-        history.append(parts)
-    if out_path is not None:
-        save_checkpoint(out_path, {"net": net.state_dict()}, cfg, meta={"steps": cfg.steps, "final_loss": history[-1] if history else None})
-    return net, history
+        return refiner_loss(net(b["rgb"], b["normals"], b["depth"], b["mask"]), b["true_depth"], b["true_normals"], b["mask"], b["K"], cfg.w_normal)
+    return _train_on_studio(net, cfg, rng, batch_loss, "refiner", out_path, progress)
 
 def load_refiner(path=None) -> SurfaceRefiner:
     "The refiner in checkpoint `path` (default: the shipped data/mggtalk/surface_refiner.safetensors)."

@@ -284,28 +284,26 @@ def export_prior(trainer: PriorTrainer, path) -> Path:
     return save_checkpoint(path, {"G_ema": trainer.G_ema.state_dict(), "D": trainer.D.state_dict()}, trainer.gcfg,
                            meta={"train_config": trainer.cfg.to_dict(), "n_step": trainer.n_step, "kimg": trainer.kimg})
 
-def load_prior(path=None, device: str | torch.device = "cpu") -> StyleNeRFGenerator:
-    "The embedded prior's G_ema (default: `data/nerffacespeech/prior_tiny.safetensors`), in eval mode."
+def _load_prior_part(path, key: str, cls, device, missing_key: str):
+    "Network `key` of an exported prior, frozen in eval mode, and the file's metadata."
     path = Path(path) if path is not None else data_dir()/PRIOR_FILE
     if not path.exists():
         raise InputError(path, f"the embedded StyleNeRF prior is missing; make it with `{PRIOR_COMMAND}`")
     state, cfg, meta = load_checkpoint(path)
-    if cfg is None or "G_ema" not in state: raise InputError(path, "is not a prior written by export_prior (no G_ema / configuration)")
-    G = StyleNeRFGenerator(StyleNeRFConfig.from_dict(cfg))
-    load_state_dict_checked(G, state["G_ema"], str(path))
+    if cfg is None or key not in state: raise InputError(path, missing_key)
+    net = cls(StyleNeRFConfig.from_dict(cfg))
+    load_state_dict_checked(net, state[key], str(path))
+    return net.to(device).eval().requires_grad_(False), meta
+
+def load_prior(path=None, device: str | torch.device = "cpu") -> StyleNeRFGenerator:
+    "The embedded prior's G_ema (default: `data/nerffacespeech/prior_tiny.safetensors`), in eval mode."
+    G, meta = _load_prior_part(path, "G_ema", StyleNeRFGenerator, device, "is not a prior written by export_prior (no G_ema / configuration)")
     G.meta = meta
-    return G.to(device).eval().requires_grad_(False)
+    return G
 
 def load_prior_discriminator(path=None, device: str | torch.device = "cpu") -> StyleNeRFDiscriminator:
     "The discriminator shipped with the prior (NeRFFaceSpeech's LipaintNet uses it for its GAN loss), frozen."
-    path = Path(path) if path is not None else data_dir()/PRIOR_FILE
-    if not path.exists():
-        raise InputError(path, f"the embedded StyleNeRF prior is missing; make it with `{PRIOR_COMMAND}`")
-    state, cfg, _ = load_checkpoint(path)
-    if cfg is None or "D" not in state: raise InputError(path, "holds no discriminator (written before export_prior kept D)")
-    D = StyleNeRFDiscriminator(StyleNeRFConfig.from_dict(cfg))
-    load_state_dict_checked(D, state["D"], str(path))
-    return D.to(device).eval().requires_grad_(False)
+    return _load_prior_part(path, "D", StyleNeRFDiscriminator, device, "holds no discriminator (written before export_prior kept D)")[0]
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #c17b6377
 def invert(G: StyleNeRFGenerator, target: Tensor,       # [B, 3, R, R] in [-1, 1]
