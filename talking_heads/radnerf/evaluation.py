@@ -34,9 +34,13 @@ def studio_workspace(seconds: float = 20.0, size: int = 128, seed: int = 0, pres
     configs = [c.to_dict() for c in _preset_configs(preset, overrides)]       # a change of the library's defaults: a new folder
     base = Path(root or cache_dir()/"radnerf_studio")/_key(**settings, configs=configs)
     data, ws = base/"data", base/"workspace"
-    if not (data/"studio.json").is_file():               # written last: a partial folder is remade
-        make_person_video(data, seconds=seconds, size=size, seed=seed, overwrite=True, progress=progress)
-    res = train_person(data, ws, preset, overrides, device=device, progress=progress)
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base/".lock", "w") as lock:                # experiments run in parallel share one person: one makes it
+        import fcntl
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (data/"studio.json").is_file():           # written last: a partial folder is remade
+            make_person_video(data, seconds=seconds, size=size, seed=seed, overwrite=True, progress=progress)
+        res = train_person(data, ws, preset, overrides, device=device, progress=progress)
     return {**res, "data": data, "workspace": ws}
 
 # %% ../../nbs/radnerf/28_evaluation.ipynb #ac710662
