@@ -16,7 +16,7 @@ import torch
 __all__ = ['MANIFEST_FILE_LIMIT', 'MANIFEST_TOTAL_LIMIT', 'InputError', 'check_file', 'repo_root', 'data_dir', 'cache_dir',
            'get_device', 'seed_everything', 'cuda_package_available', 'Config', 'RunConfig', 'atomic_write',
            'atomic_write_text', 'atomic_write_json', 'save_checkpoint', 'load_checkpoint', 'load_state_dict_checked',
-           'sha256_file', 'read_manifest', 'manifest_update', 'manifest_problems']
+           'load_trained', 'sha256_file', 'read_manifest', 'manifest_update', 'manifest_problems']
 
 # %% ../nbs/00_core.ipynb #59797afd
 class InputError(ValueError):
@@ -231,6 +231,15 @@ def load_state_dict_checked(module: torch.nn.Module, state: Mapping[str, torch.T
         raise InputError(source, f"does not match {type(module).__name__}: " + "; ".join(parts))
     module.load_state_dict(state, strict=strict)
     return module
+
+# %% ../nbs/00_core.ipynb #a5a82382
+def load_trained(path, default: str, missing: str, map_location="cpu") -> tuple[Any, dict | None, dict, Path]:
+    "(state, config, meta, file) of checkpoint `path`, or of the shipped `data/<default>`; `missing`: the problem told when there is none."
+    p = Path(path).expanduser() if path is not None else data_dir()/default
+    if not p.exists(): raise InputError(p, missing)
+    state, cfg, meta = load_checkpoint(check_file(p, "checkpoint"), map_location)
+    return state, cfg, meta, p
+
 
 # %% ../nbs/00_core.ipynb #00c3f9f9
 MANIFEST_FILE_LIMIT, MANIFEST_TOTAL_LIMIT = 20 * 2**20, 200 * 2**20

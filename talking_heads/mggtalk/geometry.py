@@ -16,7 +16,7 @@ from torch import Tensor, nn
 import torch.nn.functional as F
 
 from .. import studio
-from ..core import Config, InputError, check_file, load_checkpoint, load_state_dict_checked, save_checkpoint, seed_everything
+from ..core import Config, InputError, load_state_dict_checked, load_trained, save_checkpoint, seed_everything
 from ..face import LABELS
 from ..geometry import as_K
 
@@ -446,13 +446,9 @@ class NetworkEstimator:
 
 def load_estimator(path=None, reference_depth: float = 0.66) -> NetworkEstimator:
     "The estimator in checkpoint `path` (default: the shipped data/mggtalk/depth_normal_unet.safetensors)."
-    from talking_heads.core import data_dir
-    p = data_dir()/"mggtalk"/"depth_normal_unet.safetensors" if path is None else path
-    from pathlib import Path
-    if not Path(p).exists():
-        raise InputError(p, "no estimator checkpoint there; train one with `train_estimator(EstimatorConfig.preset('quick'), out_path=...)` "
-                            "(nbs/mggtalk/41_geometry.ipynb) or pass the path of yours")
-    state, cfg, _ = load_checkpoint(check_file(p, "estimator checkpoint"))
+    state, cfg, _, p = load_trained(path, "mggtalk/depth_normal_unet.safetensors",
+                                    "no estimator checkpoint there; train one with `train_estimator(EstimatorConfig.preset('quick'), "
+                                    "out_path=...)` (nbs/mggtalk/41_geometry.ipynb) or pass the path of yours")
     cfg = EstimatorConfig.from_dict(cfg or {})
     net = DepthNormalUNet(cfg.width)
     load_state_dict_checked(net, state["net"] if isinstance(state, dict) and "net" in state else state, source=str(p))
@@ -548,13 +544,9 @@ def train_refiner(cfg: RefinerConfig, estimator: NetworkEstimator, out_path=None
 
 def load_refiner(path=None) -> SurfaceRefiner:
     "The refiner in checkpoint `path` (default: the shipped data/mggtalk/surface_refiner.safetensors)."
-    from pathlib import Path
-    from talking_heads.core import data_dir
-    p = data_dir()/"mggtalk"/"surface_refiner.safetensors" if path is None else path
-    if not Path(p).exists():
-        raise InputError(p, "no refiner checkpoint there; train one with `train_refiner(RefinerConfig.preset('quick'), load_estimator(), out_path=...)` "
-                            "(nbs/mggtalk/41_geometry.ipynb) or pass the path of yours")
-    state, cfg, _ = load_checkpoint(check_file(p, "refiner checkpoint"))
+    state, cfg, _, p = load_trained(path, "mggtalk/surface_refiner.safetensors",
+                                    "no refiner checkpoint there; train one with `train_refiner(RefinerConfig.preset('quick'), "
+                                    "load_estimator(), out_path=...)` (nbs/mggtalk/41_geometry.ipynb) or pass the path of yours")
     net = SurfaceRefiner(RefinerConfig.from_dict(cfg or {}).width)
     load_state_dict_checked(net, state["net"] if isinstance(state, dict) and "net" in state else state, source=str(p))
     return net.eval()

@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..core import (Config, InputError, data_dir, load_checkpoint, load_state_dict_checked, save_checkpoint,
+from ..core import (Config, InputError, load_checkpoint, load_state_dict_checked, load_trained, save_checkpoint,
                                 seed_everything)
 from ..face import EXP, EXPRESSION_NAMES, IBUG_MOUTH, N_EXP, embedded_face_model
 from ..geometry import invert_pose
@@ -277,9 +277,7 @@ def export_regressor(reg: FaceRegressor, path, errors: dict | None = None) -> Pa
 
 def load_face_regressor(path=None, device="cpu") -> FaceRegressor:
     "The shipped (or given) `FaceRegressor`, frozen."
-    path = Path(path) if path is not None else data_dir()/REGRESSOR_FILE
-    if not path.exists(): raise InputError(path, f"the embedded expression/landmark estimator is missing; make it with `{LIPAINT_COMMAND}`")
-    state, cfg, meta = load_checkpoint(path)
+    state, cfg, meta, path = load_trained(path, REGRESSOR_FILE, f"the embedded expression/landmark estimator is missing; make it with `{LIPAINT_COMMAND}`")
     reg = load_state_dict_checked(FaceRegressor(**cfg), state, str(path))
     reg.meta = meta
     return reg.to(device).eval().requires_grad_(False)
@@ -292,9 +290,7 @@ def export_lipaintnet(tr: LipaintTrainer, path, prior_meta: dict | None = None) 
 
 def load_lipaintnet(path=None, device="cpu") -> LipaintNet:
     "The shipped (or given) LipaintNet, in eval mode."
-    path = Path(path) if path is not None else data_dir()/LIPAINT_FILE
-    if not path.exists(): raise InputError(path, f"LipaintNet weights are missing; make them with `{LIPAINT_COMMAND}`")
-    state, cfg, meta = load_checkpoint(path)
+    state, cfg, meta, path = load_trained(path, LIPAINT_FILE, f"LipaintNet weights are missing; make them with `{LIPAINT_COMMAND}`")
     net = load_state_dict_checked(LipaintNet(**cfg), state, str(path))
     net.meta = meta
     return net.to(device).eval()

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..core import (Config, InputError, atomic_write, data_dir, load_checkpoint, load_state_dict_checked,
+from ..core import (Config, InputError, atomic_write, load_checkpoint, load_state_dict_checked, load_trained,
                     save_checkpoint, seed_everything)
 from talking_heads.nerffacespeech.stylenerf import (StyleNeRFConfig, StyleNeRFDiscriminator, StyleNeRFGenerator, camera_pose, curriculum_alpha,
                         ema_beta, lazy_adam_kwargs, mix_styles, nerf_path_loss, path_length_penalty, r1_penalty,
@@ -286,10 +286,7 @@ def export_prior(trainer: PriorTrainer, path) -> Path:
 
 def _load_prior_part(path, key: str, cls, device, missing_key: str):
     "Network `key` of an exported prior, frozen in eval mode, and the file's metadata."
-    path = Path(path) if path is not None else data_dir()/PRIOR_FILE
-    if not path.exists():
-        raise InputError(path, f"the embedded StyleNeRF prior is missing; make it with `{PRIOR_COMMAND}`")
-    state, cfg, meta = load_checkpoint(path)
+    state, cfg, meta, path = load_trained(path, PRIOR_FILE, f"the embedded StyleNeRF prior is missing; make it with `{PRIOR_COMMAND}`")
     if cfg is None or key not in state: raise InputError(path, missing_key)
     net = cls(StyleNeRFConfig.from_dict(cfg))
     load_state_dict_checked(net, state[key], str(path))
