@@ -24,8 +24,8 @@ from .inpainting import (Compositor, CompositorLossWeights, PatchDiscriminator, 
                                              perceptual_loss_fn, torso_background)
 
 # %% auto #0
-__all__ = ['TrainConfig', 'make_identity', 'make_dataset', 'Trainer', 'train', 'export_weights', 'load_weights',
-           'evaluate_reenactment']
+__all__ = ['TRAIN_COMMAND', 'TrainConfig', 'make_identity', 'make_dataset', 'Trainer', 'train', 'export_weights', 'load_weights',
+           'evaluate_reenactment', 'main']
 
 # %% ../../nbs/mggtalk/46_training.ipynb #37073d3a
 @dataclass
@@ -52,6 +52,7 @@ class TrainConfig(Config):
     PRESETS: ClassVar[dict] = {
         "smoke": dict(preset_nets="smoke", size=32, identities=1, targets=2, steps=3, adv_start=1, ckpt_every=2),
         "quick": dict(preset_nets="quick", size=64, identities=8, targets=12, steps=1000, adv_start=200),
+        "gpu": dict(preset_nets="quick", size=64, identities=96, targets=16, steps=10000, adv_start=1000, ckpt_every=500),
         "paper": dict(preset_nets="paper", size=256, identities=400, targets=50, steps=200000, adv_start=20000, ckpt_every=2000),
     }
 
@@ -205,3 +206,27 @@ def evaluate_reenactment(nets: MGGTalkNets, comp: Compositor, data: list[dict], 
     keys = [k for r in rows for k in r]
     res = {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in dict.fromkeys(keys)}
     return res | {"frames": len(rows) // 2}
+
+# %% ../../nbs/mggtalk/46_training.ipynb #e4731805
+TRAIN_COMMAND = "python -m talking_heads.mggtalk.training --preset {preset} --out {out} --export {export}"
+
+def main(argv=None):
+    "Command line: train / continue MGGTalk's networks on studio identities and optionally export them."
+    import argparse
+    from talking_heads.core import data_dir, get_device
+    p = argparse.ArgumentParser(prog="python -m talking_heads.mggtalk.training", description="Train MGGTalk's networks by self-reenactment on studio identities.")
+    p.add_argument("--preset", default="quick", choices=sorted(TrainConfig.PRESETS))
+    p.add_argument("--out", default="runs/mggtalk_quick", help="run folder (last.safetensors is resumed)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (continue later)")
+    p.add_argument("--export", default=None, help="write the networks and compositor here (.safetensors) with a MANIFEST line")
+    a = p.parse_args(argv)
+    cfg = TrainConfig.preset(a.preset)
+    tr = train(cfg, a.out, progress=True, device=get_device(a.device), time_limit_s=None if a.minutes is None else 60 * a.minutes)
+    if a.export:
+        cmd = TRAIN_COMMAND.format(preset=a.preset, out=a.out, export=a.export) + f"  # {tr.step_no} steps"
+        in_data = Path(a.export).resolve().is_relative_to(data_dir().resolve())   # shipped files get their MANIFEST line
+        export_weights(tr, a.export, cmd if in_data else None)
+    return tr
+
+if __name__ == "__main__" and "__file__" in globals(): main()

@@ -311,6 +311,7 @@ def lipaint_evaluate(net: LipaintNet, G: StyleNeRFGenerator, reg: FaceRegressor,
 def main(argv=None):
     "Command line: train the estimator and LipaintNet (resumable) and optionally export them."
     import argparse, json
+    from talking_heads.core import get_device
     from talking_heads.nerffacespeech.prior import load_prior, load_prior_discriminator
     p = argparse.ArgumentParser(prog="python -m talking_heads.nerffacespeech.lipaintnet", description="Train LipaintNet against the embedded prior.")
     p.add_argument("--preset", default="quick", choices=sorted(LipaintConfig.PRESETS))
@@ -321,16 +322,17 @@ def main(argv=None):
     p.add_argument("--out", default="runs/lipaint_quick")
     p.add_argument("--minutes", type=float, default=None, help="stop LipaintNet training after this many minutes (continue later)")
     p.add_argument("--export", default=None, help="folder to write face_regressor.safetensors and lipaintnet.safetensors into")
+    p.add_argument("--device", default="auto", help="where the prior, the estimator and LipaintNet run (auto: CUDA when available)")
     a = p.parse_args(argv)
+    dev = get_device(a.device)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    G, D = load_prior(a.prior), load_prior_discriminator(a.prior)
+    G, D = load_prior(a.prior, dev), load_prior_discriminator(a.prior, dev)
     reg_path = out/"face_regressor.safetensors"
-    if reg_path.exists(): reg = load_face_regressor(reg_path)
-    else:
+    if not reg_path.exists():
         data = render_prior_dataset(PriorTrainConfig.preset(a.prior_preset), Path(a.prior_run)/"studio_set.npz")
         reg, err = train_regressor(data, steps=a.regressor_steps, progress=True)
         export_regressor(reg, reg_path, err)
-        reg = load_face_regressor(reg_path)
+    reg = load_face_regressor(reg_path, dev)
     tr = train_lipaintnet(LipaintConfig.preset(a.preset), G, D, reg, out, None if a.minutes is None else 60 * a.minutes)
     ev = lipaint_evaluate(tr.net, G, reg)
     (out/"evaluation.json").write_text(json.dumps(ev, indent=2))

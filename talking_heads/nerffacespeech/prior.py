@@ -51,6 +51,8 @@ class PriorTrainConfig(Config):
         "quick": dict(),
         "paper": dict(identities=2000, per_identity=16, background="random", batch=32, total_kimg=2000.0,
                       curriculum_kimg=(20.0, 200.0), log_every=100, ckpt_every=2000, sample_every=2000),
+        "gpu": dict(identities=400, per_identity=16, batch=32, total_kimg=1000.0, curriculum_kimg=(10.0, 100.0),
+                    log_every=50, ckpt_every=500, sample_every=2000),
     }
 
     def __post_init__(self):
@@ -81,36 +83,50 @@ def prior_studio_camera(yaw: float, pitch: float, cfg: StyleNeRFConfig, size: in
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #1f1c3e05
 def _recipe(cfg: PriorTrainConfig, seeds) -> dict:
     return {"generator": cfg.generator, "seed": cfg.seed, "seeds": [int(s) for s in seeds], "per_identity": cfg.per_identity,
-            "background": cfg.background, "max_head_deg": list(cfg.max_head_deg)}
+            "background": cfg.background, "max_head_deg": list(cfg.max_head_deg), "rng": "per-identity"}
 
-def render_prior_dataset(cfg: PriorTrainConfig, path=None, seeds=None, progress: bool = True) -> dict:
-    "Render (or load the cached) studio set: images uint8 `[N, R, R, 3]`, beta `[N, 64]`, head_pose `[N, 4, 4]`, yaw/pitch `[N]`, identity `[N]`, landmarks `[N, 68, 2]`."
+def _render_identity(cfg: PriorTrainConfig, s: int) -> dict:
+    "The `per_identity` renders of identity seed `s` (its own random stream), as arrays."
     from talking_heads.studio import random_subject, random_expression, random_head_pose, render, to_uint8
-    import json
     gcfg = cfg.generator_config()
+    rng = np.random.default_rng([cfg.seed, 11, int(s)])
+    lim = np.array([[u0, u1] for u0, u1 in (gcfg.yaw_range, gcfg.pitch_range)])
+    mid, half = lim.mean(1), (lim[:, 1] - lim[:, 0]) / 2
+    subj = random_subject(int(s), background=cfg.background)
+    out = {k: [] for k in ("images", "beta", "head_pose", "yaw", "pitch", "identity", "landmarks")}
+    for _ in range(cfg.per_identity):
+        yaw, pitch = mid + np.clip(rng.normal(size=2), -3, 3) * half if gcfg.gaussian_camera else rng.uniform(lim[:, 0], lim[:, 1])
+        beta, pose = random_expression(rng), random_head_pose(rng, cfg.max_head_deg)
+        r = render(subj, beta=beta, head_pose=pose, camera=prior_studio_camera(float(yaw), float(pitch), gcfg))
+        for k, v in (("images", to_uint8(r["rgb"])), ("beta", beta.numpy()), ("head_pose", pose.numpy()), ("yaw", yaw),
+                     ("pitch", pitch), ("identity", s), ("landmarks", r["landmarks2d"].numpy())):
+            out[k].append(v)
+    return {k: np.asarray(v, dtype=np.uint8 if k == "images" else (np.int64 if k == "identity" else np.float32)) for k, v in out.items()}
+
+def _render_identity_worker(args) -> dict:
+    torch.set_num_threads(1)
+    return _render_identity(PriorTrainConfig.from_dict(args[0]), args[1])
+
+def render_prior_dataset(cfg: PriorTrainConfig, path=None, seeds=None, progress: bool = True, workers: int = 1) -> dict:
+    "Render (or load the cached) studio set, in `workers` processes: images uint8 `[N, R, R, 3]`, beta `[N, 64]`, head_pose `[N, 4, 4]`, yaw/pitch `[N]`, identity `[N]`, landmarks `[N, 68, 2]`."
+    import json
     seeds = list(range(cfg.identities)) if seeds is None else list(seeds)
+    if not seeds: raise InputError("seeds", "no identity to render")
     recipe = _recipe(cfg, seeds)
     if path is not None and Path(path).exists():
         with np.load(path, allow_pickle=False) as z:
             if json.loads(str(z["recipe"])) == recipe: return {k: z[k] for k in z.files if k != "recipe"}
-    rng = np.random.default_rng([cfg.seed, 11])
-    lim = np.array([[u0, u1] for u0, u1 in (gcfg.yaw_range, gcfg.pitch_range)])
-    out = {k: [] for k in ("images", "beta", "head_pose", "yaw", "pitch", "identity", "landmarks")}
-    it = seeds
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(seeds, desc="studio set", leave=False)
-    for s in it:
-        subj = random_subject(int(s), background=cfg.background)
-        for _ in range(cfg.per_identity):
-            mid, half = lim.mean(1), (lim[:, 1] - lim[:, 0]) / 2
-            yaw, pitch = mid + np.clip(rng.normal(size=2), -3, 3) * half if gcfg.gaussian_camera else rng.uniform(lim[:, 0], lim[:, 1])
-            beta, pose = random_expression(rng), random_head_pose(rng, cfg.max_head_deg)
-            r = render(subj, beta=beta, head_pose=pose, camera=prior_studio_camera(float(yaw), float(pitch), gcfg))
-            for k, v in (("images", to_uint8(r["rgb"])), ("beta", beta.numpy()), ("head_pose", pose.numpy()), ("yaw", yaw),
-                         ("pitch", pitch), ("identity", s), ("landmarks", r["landmarks2d"].numpy())):
-                out[k].append(v)
-    data = {k: np.asarray(v, dtype=np.uint8 if k == "images" else (np.int64 if k == "identity" else np.float32)) for k, v in out.items()}
+    it = [(cfg, int(s)) for s in seeds]
+    from tqdm.auto import tqdm
+    bar = lambda x: tqdm(x, total=len(seeds), desc="studio set", leave=False, disable=not progress)
+    if workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+            parts = list(bar(ex.map(_render_identity_worker, [(c.to_dict(), s) for c, s in it])))
+    else:
+        parts = [_render_identity(*a) for a in bar(it)]
+    data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     if path is not None:
         with atomic_write(path, "wb") as f: np.savez(f, recipe=np.array(json.dumps(recipe)), **data)
     return data
@@ -247,12 +263,12 @@ def save_png(img: Tensor, path) -> Path:
     return Path(path)
 
 def train_prior(cfg: PriorTrainConfig, out_dir, device: str = "auto", max_steps: int | None = None,
-                max_seconds: float | None = None, progress: bool = True) -> PriorTrainer:
+                max_seconds: float | None = None, progress: bool = True, workers: int = 1) -> PriorTrainer:
     "Train (or continue training) the prior in `out_dir`; returns the trainer."
     from tqdm.auto import tqdm
     from talking_heads.core import get_device
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    data = render_prior_dataset(cfg, out/"studio_set.npz", progress=progress)
+    data = render_prior_dataset(cfg, out/"studio_set.npz", progress=progress, workers=workers)
     tr = PriorTrainer(cfg, data, get_device(device))
     ck = out/"checkpoint.safetensors"
     if ck.exists(): tr.load(ck)
@@ -361,8 +377,10 @@ def main(argv=None):
     p.add_argument("--device", default="auto")
     p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (continue later)")
     p.add_argument("--export", default=None, help="write G_ema and D here (.safetensors)")
+    p.add_argument("--workers", type=int, default=1, help="processes rendering the studio set (first run only)")
     a = p.parse_args(argv)
-    tr = train_prior(PriorTrainConfig.preset(a.preset), a.out, a.device, max_seconds=None if a.minutes is None else 60 * a.minutes)
+    tr = train_prior(PriorTrainConfig.preset(a.preset), a.out, a.device, max_seconds=None if a.minutes is None else 60 * a.minutes,
+                     workers=a.workers)
     if a.export: export_prior(tr, a.export)
     return tr
 
