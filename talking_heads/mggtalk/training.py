@@ -52,7 +52,7 @@ class TrainConfig(Config):
     PRESETS: ClassVar[dict] = {
         "smoke": dict(preset_nets="smoke", size=32, identities=1, targets=2, steps=3, adv_start=1, ckpt_every=2),
         "quick": dict(preset_nets="quick", size=64, identities=8, targets=12, steps=1000, adv_start=200),
-        "gpu": dict(preset_nets="quick", size=64, identities=96, targets=16, steps=10000, adv_start=1000, ckpt_every=500),
+        "gpu": dict(preset_nets="quick", size=64, identities=96, targets=16, steps=7000, adv_start=1000, ckpt_every=500),
         "paper": dict(preset_nets="paper", size=256, identities=400, targets=50, steps=200000, adv_start=20000, ckpt_every=2000),
     }
 

@@ -2,7 +2,7 @@
 
 Each notebook runs in its own namespace, cell by cell: cells flagged with a flag that is not asked for (`#| slow`, `#| cuda`),
 `#| eval: false` cells, the export-only `#| hide` cell and shell or magic lines are skipped. Exit status 1 when a cell fails.
-Usage: python tools/device/run_cells.py [--flags cuda slow] NOTEBOOK ...
+Usage: python tools/device/run_cells.py [--flags cuda,slow] NOTEBOOK ...
 """
 import argparse, json, re, sys, time, traceback
 from pathlib import Path
@@ -35,8 +35,8 @@ def run_notebook(path: Path, flags: set) -> bool:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--flags", nargs="*", default=[])
+    p.add_argument("--flags", default="", help="comma-separated flags to run, e.g. cuda,slow")
     p.add_argument("notebooks", nargs="+")
     a = p.parse_args()
-    results = [run_notebook(Path(n), set(a.flags)) for n in a.notebooks]
+    results = [run_notebook(Path(n), {f for f in a.flags.split(",") if f}) for n in a.notebooks]
     sys.exit(0 if all(results) else 1)
