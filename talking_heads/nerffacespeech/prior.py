@@ -293,7 +293,7 @@ def train_prior(cfg: PriorTrainConfig, out_dir, device: str = "auto", max_steps:
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #f7c412ac
 PRIOR_FILE = "nerffacespeech/prior_tiny.safetensors"
-PRIOR_COMMAND = "python -m talking_heads.nerffacespeech.prior --preset quick --out runs/prior_quick --export data/nerffacespeech/prior_tiny.safetensors"
+PRIOR_COMMAND = "python -m talking_heads.nerffacespeech.prior --preset gpu --out runs/prior_gpu --workers 8 --export data/nerffacespeech/prior_tiny.safetensors"
 
 def export_prior(trainer: PriorTrainer, path) -> Path:
     "Write G_ema and D of `trainer` (configuration and training bookkeeping in the sidecar)."
