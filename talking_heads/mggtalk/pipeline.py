@@ -17,9 +17,8 @@ from torch import Tensor
 from ..core import Config, InputError, check_file, data_dir, get_device, seed_everything
 
 # %% auto #0
-__all__ = ['TRAIN_COMMAND', 'MGGPreset', 'default_weights_path', 'load_networks', 'Source', 'FitAlignedEstimator', 'voxel_size',
-           'prepare_source', 'driving_expressions', 'turn_camera', 'view_from', 'make_renderer', 'render_frames',
-           'animate', 'add_parser']
+__all__ = ['MGGPreset', 'default_weights_path', 'load_networks', 'Source', 'FitAlignedEstimator', 'voxel_size', 'prepare_source',
+           'driving_expressions', 'turn_camera', 'view_from', 'make_renderer', 'render_frames', 'animate', 'add_parser']
 
 # %% ../../nbs/mggtalk/47_pipeline.ipynb #432163bb
 @dataclass
@@ -40,10 +39,6 @@ class MGGPreset(Config):
     }
 
 # %% ../../nbs/mggtalk/47_pipeline.ipynb #02bad3a4
-TRAIN_COMMAND = ("python -c \"from talking_heads.mggtalk.training import TrainConfig, train, export_weights; "
-                 "export_weights(train(TrainConfig.preset('quick'), 'runs/mggtalk', progress=True), "
-                 "'data/mggtalk/mggtalk.safetensors')\"")
-
 def default_weights_path() -> Path:
     "Where `animate` looks for MGGTalk's trained networks by default."
     return data_dir()/"mggtalk"/"mggtalk.safetensors"
@@ -52,7 +47,7 @@ def load_networks(weights=None, nets_preset: str = "quick", seed: int = 0):
     "The networks and compositor: `weights` a file from `export_weights`, None for the default file, 'random' (untrained, seeded) or 'auto' (the default file when present, else random: for experiments, which report the label); also a label of what was loaded."
     from talking_heads.mggtalk.decoders import DecoderConfig, MGGTalkNets
     from talking_heads.mggtalk.inpainting import Compositor
-    from talking_heads.mggtalk.training import load_weights
+    from talking_heads.mggtalk.training import WEIGHTS_COMMAND, load_weights
     if isinstance(weights, str) and weights == "auto": weights = None if default_weights_path().exists() else "random"
     if isinstance(weights, str) and weights == "random":
         seed_everything(seed)
@@ -60,7 +55,7 @@ def load_networks(weights=None, nets_preset: str = "quick", seed: int = 0):
         return nets.eval(), Compositor(nets.cfg.width).eval(), "random (untrained)"
     p = default_weights_path() if weights is None else Path(weights)
     if not p.exists():
-        raise InputError(p, f"no MGGTalk weights there; train and export them with: {TRAIN_COMMAND} "
+        raise InputError(p, f"no MGGTalk weights there; train and export them with: {WEIGHTS_COMMAND} "
                             "(nbs/mggtalk/46_training.ipynb), pass --weights PATH, or weights='random' for untrained networks")
     nets, comp = load_weights(check_file(p, "MGGTalk weights"))
     return nets, comp, str(p)

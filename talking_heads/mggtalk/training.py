@@ -24,8 +24,8 @@ from .inpainting import (Compositor, CompositorLossWeights, PatchDiscriminator, 
                                              perceptual_loss_fn, torso_background)
 
 # %% auto #0
-__all__ = ['TRAIN_COMMAND', 'TrainConfig', 'make_identity', 'make_dataset', 'Trainer', 'train', 'export_weights', 'load_weights',
-           'evaluate_reenactment', 'main']
+__all__ = ['TRAIN_COMMAND', 'WEIGHTS_COMMAND', 'TrainConfig', 'make_identity', 'make_dataset', 'Trainer', 'train',
+           'export_weights', 'load_weights', 'evaluate_reenactment', 'main']
 
 # %% ../../nbs/mggtalk/46_training.ipynb #37073d3a
 @dataclass
@@ -209,6 +209,7 @@ def evaluate_reenactment(nets: MGGTalkNets, comp: Compositor, data: list[dict], 
 
 # %% ../../nbs/mggtalk/46_training.ipynb #e4731805
 TRAIN_COMMAND = "python -m talking_heads.mggtalk.training --preset {preset} --out {out} --export {export}"
+WEIGHTS_COMMAND = TRAIN_COMMAND.format(preset="gpu", out="runs/mggtalk_gpu", export="data/mggtalk/mggtalk.safetensors")   # the shipped file
 
 def main(argv=None):
     "Command line: train / continue MGGTalk's networks on studio identities and optionally export them."
