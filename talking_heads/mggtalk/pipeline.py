@@ -17,8 +17,9 @@ from torch import Tensor
 from ..core import Config, InputError, check_file, data_dir, get_device, seed_everything
 
 # %% auto #0
-__all__ = ['MGGPreset', 'default_weights_path', 'load_networks', 'Source', 'FitAlignedEstimator', 'voxel_size', 'prepare_source',
-           'driving_expressions', 'turn_camera', 'view_from', 'make_renderer', 'render_frames', 'animate', 'add_parser']
+__all__ = ['MGGPreset', 'default_weights_path', 'load_networks', 'Source', 'fit_coverage', 'FitAlignedEstimator', 'voxel_size',
+           'prepare_source', 'driving_expressions', 'turn_camera', 'view_from', 'make_renderer', 'render_frames',
+           'animate', 'add_parser']
 
 # %% ../../nbs/mggtalk/47_pipeline.ipynb #432163bb
 @dataclass
@@ -75,10 +76,21 @@ class Source:
     hole: Tensor            # [S, S] bool the removed region
     head_angles: list       # [3] degrees (pitch, yaw, roll)
 
+def fit_coverage(fit, model=None) -> tuple[Tensor, Tensor]:
+    "Camera depth `[H, W]` of the fitted 3DMM mesh (NaN where it does not cover) and its coverage mask `[H, W]`, in the fit's image."
+    from talking_heads.face import embedded_face_model
+    from talking_heads.geometry import project_points
+    from talking_heads.raster import rasterize_mesh
+    model = model or embedded_face_model()
+    H, W = fit.image_size
+    uv, z = project_points(fit.vertices(model).float(), fit.c2w.float(), fit.K.float())
+    fr = rasterize_mesh(torch.cat([uv, z[:, None]], -1), model.triangles, H, W, cull="none")
+    return torch.where(fr.mask, fr.depth, torch.full_like(fr.depth, float("nan"))), fr.mask
+
 class FitAlignedEstimator:
-    "An estimator whose depth is scaled so its values at the fitted 3DMM keypoints match the fit's (`symmetry.align_depth_to_fit`): the head frame's symmetry plane then cuts the estimated face. When too few keypoints land on the surface the depth is kept as estimated, with a warning."
-    def __init__(self, base, fit):
-        self.base, self.fit, self.scale = base, fit, None
+    "An estimator whose depth is scaled so its values at the fitted 3DMM keypoints match the fit's (`symmetry.align_depth_to_fit`): the head frame's symmetry plane then cuts the estimated face. When too few keypoints land on the surface the depth is kept as estimated, with a warning. With `complete`, pixels the fitted mesh covers but the estimator's head mask misses join the mask, with the mesh's depth as BiNI's depth prior there."
+    def __init__(self, base, fit, complete: bool = True):
+        self.base, self.fit, self.complete, self.scale = base, fit, complete, None
 
     def __call__(self, image):
         from talking_heads.mggtalk.geometry import GeometryEstimate
@@ -86,8 +98,14 @@ class FitAlignedEstimator:
         e = self.base(image)
         try: d, self.scale = align_depth_to_fit(e.depth, e.mask, self.fit)
         except InputError as err:
-            warnings.warn(f"depth not aligned to the 3DMM fit ({err.problem})"); return e
-        return GeometryEstimate(d.to(e.depth.dtype), e.normals, e.mask)
+            warnings.warn(f"depth not aligned to the 3DMM fit ({err.problem})"); d = e.depth
+        d, mask = d.to(e.depth.dtype), e.mask
+        if self.complete:
+            fd, fm = fit_coverage(self.fit)
+            if fm.shape == mask.shape:
+                add = fm & ~mask
+                d, mask = torch.where(add, fd.to(d.dtype), d), mask | fm
+        return GeometryEstimate(d, e.normals, mask)
 
 def _estimator(estimator, reference_depth: float):
     from talking_heads.mggtalk.geometry import load_estimator
