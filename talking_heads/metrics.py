@@ -26,9 +26,9 @@ __all__ = ['SSIM_K1', 'SSIM_K2', 'SSIM_WINDOW', 'SSIM_SIGMA', 'CPBD_THRESHOLD', 
            'WeightsUnavailable', 'weights_dir', 'find_weights', 'load_weights_file', 'FIDInceptionV3',
            'load_fid_inception', 'LPIPS', 'load_lpips', 'ArcFaceIResNet', 'load_arcface', 'cosine_similarity',
            'syncnet_mfcc', 'SyncNet', 'load_syncnet', 'syncnet_frames', 'offset_distances', 'lse_scores', 'fit_frames',
-           'expression_pose_distances', 'default_landmark_detector', 'default_3dmm_fitter', 'detect_frames',
-           'resolve_metrics', 'MetricTable', 'Evaluator', 'Clip', 'find_clips', 'match_clips', 'check_pairs',
-           'evaluate', 'internal_differences']
+           'expression_pose_distances', 'default_landmark_detector', 'fitter_from_fit', 'default_3dmm_fitter',
+           'detect_frames', 'resolve_metrics', 'MetricTable', 'Evaluator', 'Clip', 'find_clips', 'match_clips',
+           'check_pairs', 'evaluate', 'internal_differences']
 
 # %% ../nbs/09_metrics.ipynb #ae38ce7d
 def as_unit_images(x, what: str = "images") -> np.ndarray:
@@ -744,7 +744,7 @@ def default_landmark_detector():
     "(detector, None) from talking_heads.landmarks or talking_heads.face, else (None, the reason)."
     return _face_function(("talking_heads.landmarks", "talking_heads.face"), "detect_landmarks", "68-point landmark detector", "detector")
 
-def _fit_result_parameters(fit_image_array: Callable) -> Callable:
+def fitter_from_fit(fit_image_array: Callable) -> Callable:
     "A fitter `image -> {'exp', 'pose'}` from a function `image -> FitResult` (expression beta, head angles in degrees)."
     def fitter(image):
         r = fit_image_array(image)
@@ -754,7 +754,7 @@ def _fit_result_parameters(fit_image_array: Callable) -> Callable:
 def default_3dmm_fitter():
     "(fitter, None) from talking_heads.fitting.fit_image_array or talking_heads.face.fit_3dmm, else (None, the reason)."
     fit, why = _face_function(("talking_heads.fitting",), "fit_image_array", "3DMM fitter", "fitter")
-    if fit is not None: return _fit_result_parameters(fit), None
+    if fit is not None: return fitter_from_fit(fit), None
     fit, why2 = _face_function(("talking_heads.face",), "fit_3dmm", "3DMM fitter", "fitter")
     return (fit, None) if fit is not None else (None, why.rsplit("; pass", 1)[0] + "; " + why2.split(": ", 1)[1])
 
