@@ -16,7 +16,7 @@ import torch
 __all__ = ['MANIFEST_FILE_LIMIT', 'MANIFEST_TOTAL_LIMIT', 'InputError', 'check_file', 'repo_root', 'data_dir', 'cache_dir',
            'get_device', 'seed_everything', 'cuda_package_available', 'Config', 'RunConfig', 'atomic_write',
            'atomic_write_text', 'atomic_write_json', 'save_checkpoint', 'load_checkpoint', 'load_state_dict_checked',
-           'load_trained', 'sha256_file', 'read_manifest', 'manifest_update', 'manifest_problems']
+           'load_trained', 'training_parser', 'sha256_file', 'read_manifest', 'manifest_update', 'manifest_problems']
 
 # %% ../nbs/00_core.ipynb #59797afd
 class InputError(ValueError):
@@ -240,6 +240,18 @@ def load_trained(path, default: str, missing: str, map_location="cpu") -> tuple[
     state, cfg, meta = load_checkpoint(check_file(p, "checkpoint"), map_location)
     return state, cfg, meta, p
 
+
+# %% ../nbs/00_core.ipynb #c2945a54
+def training_parser(prog: str, description: str, presets, default_out: str, export_help: str):
+    "An argparse parser with a resumable trainer's shared options: --preset (of `presets`), --out, --device, --minutes, --export."
+    import argparse
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("--preset", default="quick", choices=sorted(presets))
+    p.add_argument("--out", default=default_out, help="run folder (its checkpoint is resumed)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes of training (the next call continues)")
+    p.add_argument("--export", default=None, help=export_help)
+    return p
 
 # %% ../nbs/00_core.ipynb #00c3f9f9
 MANIFEST_FILE_LIMIT, MANIFEST_TOTAL_LIMIT = 20 * 2**20, 200 * 2**20

@@ -213,14 +213,9 @@ WEIGHTS_COMMAND = TRAIN_COMMAND.format(preset="gpu", out="runs/mggtalk_gpu", exp
 
 def main(argv=None):
     "Command line: train / continue MGGTalk's networks on studio identities and optionally export them."
-    import argparse
-    from talking_heads.core import data_dir, get_device
-    p = argparse.ArgumentParser(prog="python -m talking_heads.mggtalk.training", description="Train MGGTalk's networks by self-reenactment on studio identities.")
-    p.add_argument("--preset", default="quick", choices=sorted(TrainConfig.PRESETS))
-    p.add_argument("--out", default="runs/mggtalk_quick", help="run folder (last.safetensors is resumed)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (continue later)")
-    p.add_argument("--export", default=None, help="write the networks and compositor here (.safetensors) with a MANIFEST line")
+    from talking_heads.core import data_dir, get_device, training_parser
+    p = training_parser("python -m talking_heads.mggtalk.training", "Train MGGTalk's networks by self-reenactment on studio identities.",
+                        TrainConfig.PRESETS, "runs/mggtalk_quick", "write the networks and compositor here (.safetensors; a MANIFEST line under data/)")
     a = p.parse_args(argv)
     cfg = TrainConfig.preset(a.preset)
     tr = train(cfg, a.out, progress=True, device=get_device(a.device), time_limit_s=None if a.minutes is None else 60 * a.minutes)

@@ -310,19 +310,15 @@ def lipaint_evaluate(net: LipaintNet, G: StyleNeRFGenerator, reg: FaceRegressor,
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #949eb31a
 def main(argv=None):
     "Command line: train the estimator and LipaintNet (resumable) and optionally export them."
-    import argparse, json
-    from talking_heads.core import get_device
+    import json
+    from talking_heads.core import get_device, training_parser
     from talking_heads.nerffacespeech.prior import load_prior, load_prior_discriminator
-    p = argparse.ArgumentParser(prog="python -m talking_heads.nerffacespeech.lipaintnet", description="Train LipaintNet against the embedded prior.")
-    p.add_argument("--preset", default="quick", choices=sorted(LipaintConfig.PRESETS))
+    p = training_parser("python -m talking_heads.nerffacespeech.lipaintnet", "Train LipaintNet against the embedded prior.",
+                        LipaintConfig.PRESETS, "runs/lipaint_quick", "folder to write face_regressor.safetensors and lipaintnet.safetensors into")
     p.add_argument("--prior", default=None, help="prior file (default: the shipped data/nerffacespeech/prior_tiny.safetensors)")
     p.add_argument("--prior-run", default="runs/prior_quick", help="the prior's run folder (its studio_set.npz trains the estimator)")
     p.add_argument("--prior-preset", default="quick", help="PriorTrainConfig preset of that studio set")
     p.add_argument("--regressor-steps", type=int, default=1500)
-    p.add_argument("--out", default="runs/lipaint_quick")
-    p.add_argument("--minutes", type=float, default=None, help="stop LipaintNet training after this many minutes (continue later)")
-    p.add_argument("--export", default=None, help="folder to write face_regressor.safetensors and lipaintnet.safetensors into")
-    p.add_argument("--device", default="auto", help="where the prior, the estimator and LipaintNet run (auto: CUDA when available)")
     a = p.parse_args(argv)
     dev = get_device(a.device)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)

@@ -370,13 +370,9 @@ def reprojection_error(G: StyleNeRFGenerator, ws: Tensor, cam_a: Tensor, cam_b: 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #9dc6a47e
 def main(argv=None):
     "Command line: train / continue a prior run and optionally export G_ema and D."
-    import argparse
-    p = argparse.ArgumentParser(prog="python -m talking_heads.nerffacespeech.prior", description="Train the embedded StyleNeRF prior on studio faces.")
-    p.add_argument("--preset", default="quick", choices=sorted(PriorTrainConfig.PRESETS))
-    p.add_argument("--out", default="runs/prior_quick", help="run folder (studio set, checkpoint, sample grids)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (continue later)")
-    p.add_argument("--export", default=None, help="write G_ema and D here (.safetensors)")
+    from talking_heads.core import training_parser
+    p = training_parser("python -m talking_heads.nerffacespeech.prior", "Train the embedded StyleNeRF prior on studio faces.",
+                        PriorTrainConfig.PRESETS, "runs/prior_quick", "write G_ema and D here (.safetensors)")
     p.add_argument("--workers", type=int, default=1, help="processes rendering the studio set (first run only)")
     a = p.parse_args(argv)
     tr = train_prior(PriorTrainConfig.preset(a.preset), a.out, a.device, max_seconds=None if a.minutes is None else 60 * a.minutes,
