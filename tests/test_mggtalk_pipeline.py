@@ -84,7 +84,7 @@ def test_empty_point_cloud(tmp_path):
 
 
 def test_missing_weights_and_bad_arguments(tmp_path):
-    with pytest.raises(InputError, match="missing.safetensors.*export_weights"):
+    with pytest.raises(InputError, match="missing.safetensors.*mggtalk.training"):
         animate(_studio_photo(), tmp_path / "o.mp4", audio=CLIP, preset="smoke", weights=tmp_path / "missing.safetensors", progress=False)
     with pytest.raises(InputError, match="exactly one"):
         animate(_studio_photo(), tmp_path / "o.mp4", preset="smoke", weights="random")

@@ -88,7 +88,7 @@ def fit_coverage(fit, model=None) -> tuple[Tensor, Tensor]:
     return torch.where(fr.mask, fr.depth, torch.full_like(fr.depth, float("nan"))), fr.mask
 
 class FitAlignedEstimator:
-    "An estimator whose depth is scaled so its values at the fitted 3DMM keypoints match the fit's (`symmetry.align_depth_to_fit`): the head frame's symmetry plane then cuts the estimated face. When too few keypoints land on the surface the depth is kept as estimated, with a warning. With `complete`, pixels the fitted mesh covers but the estimator's head mask misses join the mask, with the mesh's depth as BiNI's depth prior there."
+    "An estimator whose depth is scaled so its values at the fitted 3DMM keypoints match the fit's (`symmetry.align_depth_to_fit`): the head frame's symmetry plane then cuts the estimated face. When too few keypoints land on the surface the estimate is kept as it is, with a warning. Otherwise, with `complete`, pixels the fitted mesh covers but the estimator's head mask misses join the mask, with the mesh's depth as BiNI's depth prior there."
     def __init__(self, base, fit, complete: bool = True):
         self.base, self.fit, self.complete, self.scale = base, fit, complete, None
 
@@ -98,13 +98,13 @@ class FitAlignedEstimator:
         e = self.base(image)
         try: d, self.scale = align_depth_to_fit(e.depth, e.mask, self.fit)
         except InputError as err:
-            warnings.warn(f"depth not aligned to the 3DMM fit ({err.problem})"); d = e.depth
+            warnings.warn(f"depth not aligned to the 3DMM fit ({err.problem})"); return e
         d, mask = d.to(e.depth.dtype), e.mask
-        if self.complete:
+        if self.complete:                                             # an aligned surface the estimator found: its depth agrees with the fit's
             fd, fm = fit_coverage(self.fit)
             if fm.shape == mask.shape:
-                add = fm & ~mask
-                d, mask = torch.where(add, fd.to(d.dtype), d), mask | fm
+                add = fm & ~mask & ((e.normals.norm(dim=-1) - 1).abs() < 1e-3)   # where the estimator gave a normal to integrate
+                d, mask = torch.where(add, fd.to(d.dtype), d), mask | add
         return GeometryEstimate(d, e.normals, mask)
 
 def _estimator(estimator, reference_depth: float):
