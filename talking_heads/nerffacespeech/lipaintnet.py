@@ -199,6 +199,7 @@ class LipaintConfig(Config):
         "smoke": dict(hidden=16, batch=2, steps=3, ckpt_every=2),
         "quick": dict(),
         "paper": dict(batch=8, steps=20000, ckpt_every=1000),
+        "cpu": dict(batch=8, steps=3000, lr=1e-4, ckpt_every=250),   # the paper's batch, 10x its learning rate: minutes on a CPU
     }
 
 def lipaint_losses(net: LipaintNet, G: StyleNeRFGenerator, D: StyleNeRFDiscriminator | None, reg: FaceRegressor, s: dict,

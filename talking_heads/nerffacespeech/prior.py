@@ -24,7 +24,7 @@ from talking_heads.nerffacespeech.stylenerf import (StyleNeRFConfig, StyleNeRFDi
 __all__ = ['FACE_HALF_HEIGHT', 'PRIOR_FILE', 'PRIOR_COMMAND', 'PriorTrainConfig', 'prior_studio_distance', 'prior_studio_camera',
            'render_prior_dataset', 'PriorImages', 'PriorTrainer', 'sample_grid', 'save_png', 'train_prior',
            'export_prior', 'load_prior', 'load_prior_discriminator', 'invert', 'expected_depth_map',
-           'reprojection_error', 'main']
+           'reprojection_error', 'face_relief', 'main']
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #3b604412
 @dataclass
@@ -366,6 +366,22 @@ def reprojection_error(G: StyleNeRFGenerator, ws: Tensor, cam_a: Tensor, cam_b: 
         ok = (acc > 0.5) & (uv.abs() < 1 - 1 / R).all(-1)
         err = ((warped - ia.flatten(2)).abs().mean(1) / 2 * ok).sum(1) / ok.sum(1).clamp_min(1)
     return torch.where(ok.any(1), err, torch.full_like(err, float("nan")))
+
+# %% ../../nbs/nerffacespeech/36_prior_training.ipynb #da44abd9
+def face_relief(depth: Tensor,      # [H, W] camera distance
+                mask: Tensor) -> float:   # [H, W] bool foreground
+    "Mean depth of the foreground's central box (a third of its extent each way) minus that of the rest: negative for a convex face, positive for a hollow one; NaN without foreground."
+    m = torch.as_tensor(mask, dtype=torch.bool)
+    d = torch.as_tensor(depth)
+    if d.shape != m.shape or d.ndim != 2: raise InputError("depth/mask", f"expected two [H, W] maps, got {list(d.shape)} and {list(m.shape)}")
+    if not m.any(): return float("nan")
+    rows, cols = torch.nonzero(m, as_tuple=True)
+    cr, cc = (rows.min() + rows.max()) / 2, (cols.min() + cols.max()) / 2
+    hr, hc = (rows.max() - rows.min()) / 6, (cols.max() - cols.min()) / 6
+    R, Cc = torch.meshgrid(torch.arange(m.shape[0]), torch.arange(m.shape[1]), indexing="ij")
+    centre = m & ((R - cr).abs() <= hr) & ((Cc - cc).abs() <= hc)
+    if not centre.any() or not (m & ~centre).any(): return float("nan")
+    return float(d[centre].mean() - d[m & ~centre].mean())
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #9dc6a47e
 def main(argv=None):
