@@ -177,7 +177,8 @@ def lipaint_samples(G: StyleNeRFGenerator, reg: FaceRegressor, n: int, generator
     beta_tgt[:, MOUTH_EXP] = (torch.rand(n, len(MOUTH_EXP), generator=generator) * 2 - 1).to(dev)
     scam = prior_studio_camera(0.0, math.pi / 2, G.cfg, 64)
     shift = model_landmarks_px(beta_tgt.cpu(), scam) - model_landmarks_px(beta_src.cpu(), scam)
-    return {"ws": ws, "bg_z": bg_z, "cam": cam, "img": img, "beta_src": beta_src, "beta_tgt": beta_tgt,
+    return {"ws": ws, "bg_z": bg_z, "cam": cam, "pose": torch.tensor([[0.0, math.pi / 2]], device=dev).expand(n, 2),
+            "img": img, "beta_src": beta_src, "beta_tgt": beta_tgt,
             "lm_src": lm_src, "lm_tgt": lm_src + (shift * (2.0 / 64)).to(dev)}
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #701b02f9
@@ -209,7 +210,7 @@ def lipaint_losses(net: LipaintNet, G: StyleNeRFGenerator, D: StyleNeRFDiscrimin
     img = G.synthesis(ws2, s["cam"], bg_z=s["bg_z"])["img"]
     beta, lm = reg(img)
     out = {"ldm": (lm - s["lm_tgt"]).square().sum(-1).mean(), "3dmm": (beta - s["beta_tgt"]).square().mean(),
-           "gan": F.softplus(-D(img)).mean() if D is not None and cfg.lambda_gan > 0 else img.new_zeros([])}
+           "gan": F.softplus(-D(img, pose=s["pose"])).mean() if D is not None and cfg.lambda_gan > 0 else img.new_zeros([])}
     out["total"] = cfg.lambda_ldm * out["ldm"] + cfg.lambda_3dmm * out["3dmm"] + cfg.lambda_gan * out["gan"]
     out["img"] = img
     return out

@@ -41,6 +41,7 @@ class PriorTrainConfig(Config):
     lr: float = 0.002                        # Adam learning rate of G and D (before the lazy rescaling)
     ema_kimg: float = 1.0                    # G_ema half-life, kimg
     nerf_path_weight: float = 1.0            # weight of the NeRF-path regulariser in the G loss
+    d_pose: bool = False                     # pose-conditioned D (StyleNeRFConfig.d_pose): real images come with their cameras
     seed: int = 0                            # seed of everything random in the run
     log_every: int = 10                      # steps between progress updates
     ckpt_every: int = 100                    # steps between atomic checkpoints
@@ -53,6 +54,8 @@ class PriorTrainConfig(Config):
                       curriculum_kimg=(20.0, 200.0), log_every=100, ckpt_every=2000, sample_every=2000),
         "gpu": dict(identities=400, per_identity=16, batch=32, total_kimg=1000.0, curriculum_kimg=(10.0, 100.0),
                     log_every=50, ckpt_every=500, sample_every=2000),
+        "gpu_pose": dict(identities=400, per_identity=16, batch=32, total_kimg=1000.0, curriculum_kimg=(10.0, 100.0),
+                         log_every=50, ckpt_every=500, sample_every=2000, d_pose=True),
     }
 
     def __post_init__(self):
@@ -65,7 +68,7 @@ class PriorTrainConfig(Config):
     def generator_config(self) -> StyleNeRFConfig:
         "The StyleNeRF configuration of G and D, with this run's batch, learning rate, curriculum and EMA."
         return StyleNeRFConfig.preset(self.generator, batch=self.batch, lr=self.lr, curriculum_kimg=self.curriculum_kimg,
-                                      ema_kimg=self.ema_kimg, mbstd_group=min(StyleNeRFConfig.PRESETS[self.generator].get("mbstd_group", 8), self.batch // 2))
+                                      ema_kimg=self.ema_kimg, d_pose=self.d_pose, mbstd_group=min(StyleNeRFConfig.PRESETS[self.generator].get("mbstd_group", 8), self.batch // 2))
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #9caa2bcf
 FACE_HALF_HEIGHT = 0.66 * math.tan(math.radians(12.0))   # metres seen above the look-at point in the studio's 'face' framing
@@ -133,17 +136,18 @@ def render_prior_dataset(cfg: PriorTrainConfig, path=None, seeds=None, progress:
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #26416535
 class PriorImages:
-    "The studio set as a sampler of real batches `[B, 3, res, res]` in [-1, 1]."
+    "The studio set as a sampler of real batches `[B, 3, res, res]` in [-1, 1] with their cameras (yaw, pitch) `[B, 2]`."
     def __init__(self, data: dict):
         self.images = torch.from_numpy(data["images"]).permute(0, 3, 1, 2).float() / 127.5 - 1   # [N, 3, R, R]
+        self.poses = torch.stack([torch.as_tensor(data["yaw"]).float(), torch.as_tensor(data["pitch"]).float()], -1)   # [N, 2]
         if len(self.images) == 0: raise InputError("data", "the studio set is empty")
 
     def __len__(self) -> int: return len(self.images)
 
-    def batch(self, n: int, res: int | None = None, generator: torch.Generator | None = None) -> Tensor:
+    def batch(self, n: int, res: int | None = None, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         idx = torch.randint(0, len(self.images), (n,), generator=generator)
         x = self.images[idx]
-        return x if res is None or res == x.shape[-1] else F.interpolate(x, size=(res, res), mode="area")
+        return (x if res is None or res == x.shape[-1] else F.interpolate(x, size=(res, res), mode="area")), self.poses[idx]
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #6d9514bd
 class PriorTrainer:
@@ -169,9 +173,10 @@ class PriorTrainer:
     def _fake(self, n: int, ws: Tensor | None = None) -> tuple[dict, Tensor, Tensor]:
         z = torch.randn(n, self.gcfg.z_dim, generator=self.gen).to(self.device)
         if ws is None: ws = mix_styles(self.G.mapping, z, self.gcfg.style_mixing_prob, self.gen)
-        cam = sample_camera(n, self.gcfg, self.gen)[0].to(self.device)
-        out = self.G.synthesis(ws, cam, alpha=self.alpha, perturb=True, density_noise=True, generator=self.gen)
-        return out, ws, cam
+        cam, yaw, pitch = sample_camera(n, self.gcfg, self.gen)
+        out = self.G.synthesis(ws, cam.to(self.device), alpha=self.alpha, perturb=True, density_noise=True, generator=self.gen)
+        out["pose"] = torch.stack([yaw, pitch], -1).to(self.device)                      # what a pose-conditioned D reads
+        return out, ws, cam.to(self.device)
 
     def step(self) -> dict:
         "One iteration: G main (+ NeRF path), lazy path length, D main, lazy R1, EMA. Returns the losses."
@@ -179,7 +184,7 @@ class PriorTrainer:
         logs = {}
         self.G.requires_grad_(True); self.D.requires_grad_(False)
         out, ws, cam = self._fake(B)
-        loss_g = F.softplus(-self.D(out["img"], blend=out["fade"])).mean()
+        loss_g = F.softplus(-self.D(out["img"], blend=out["fade"], pose=out["pose"])).mean()
         logs["G"] = loss_g.item()
         if cfg.nerf_path_weight > 0 and out["img"].shape[-1] >= g.n_reg_samples:
             lp = nerf_path_loss(self.G.synthesis, ws, cam, out["img"], min(g.n_reg_samples, out["img"].shape[-1]),
@@ -196,12 +201,13 @@ class PriorTrainer:
             logs["pl"] = pen.mean().item()
         self.G.requires_grad_(False); self.D.requires_grad_(True)
         with torch.no_grad(): fake = self._fake(B)[0]
-        real = self.reals.batch(B, fake["img"].shape[-1], self.gen).to(self.device)
-        loss_d = F.softplus(self.D(fake["img"], blend=fake["fade"])).mean() + F.softplus(-self.D(real, blend=fake["fade"])).mean()
+        real, real_pose = (t.to(self.device) for t in self.reals.batch(B, fake["img"].shape[-1], self.gen))
+        loss_d = (F.softplus(self.D(fake["img"], blend=fake["fade"], pose=fake["pose"])).mean()
+                  + F.softplus(-self.D(real, blend=fake["fade"], pose=real_pose)).mean())
         self.opt_D.zero_grad(set_to_none=True); loss_d.backward(); self.opt_D.step()
         logs["D"] = loss_d.item()
         if g.r1_gamma > 0 and n % g.d_reg_interval == 0:
-            r1 = r1_penalty(self.D, real, blend=fake["fade"]).mean()
+            r1 = r1_penalty(self.D, real, blend=fake["fade"], pose=real_pose).mean()
             self.opt_D.zero_grad(set_to_none=True); (r1 * g.r1_gamma / 2 * g.d_reg_interval).backward(); self.opt_D.step()
             logs["r1"] = r1.item()
         self.update_ema()

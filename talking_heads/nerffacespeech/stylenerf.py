@@ -22,8 +22,8 @@ __all__ = ['StyleNeRFConfig', 'setup_filter', 'upfirdn2d', 'filter2d', 'upsample
            'sample_camera', 'pixel_grid', 'camera_rays', 'volume_weights', 'stylenerf_sample_pdf', 'jitter_depths',
            'inverse_sphere_points', 'nn_cat_upsample', 'SynthesisLayer', 'SynthesisBlock', 'StyleNeRFSynthesis',
            'StyleNeRFGenerator', 'curriculum_alpha', 'DiscriminatorBlock', 'minibatch_std', 'DiscriminatorEpilogue',
-           'StyleNeRFDiscriminator', 'r1_penalty', 'path_length_penalty', 'lazy_adam_kwargs', 'ema_beta', 'mix_styles',
-           'nerf_path_loss']
+           'pose_features', 'StyleNeRFDiscriminator', 'r1_penalty', 'path_length_penalty', 'lazy_adam_kwargs',
+           'ema_beta', 'mix_styles', 'nerf_path_loss']
 
 # %% ../../nbs/nerffacespeech/31_stylenerf.ipynb #30622184
 @dataclass
@@ -63,6 +63,7 @@ class StyleNeRFConfig(Config):
     d_channel_base: int = 16384                 # discriminator channels = min(d_channel_base / res, d_channel_max)
     d_channel_max: int = 512
     mbstd_group: int = 8                        # minibatch-std group size
+    d_pose: bool = False                        # D also sees the camera (yaw, pitch) by projection, as EG3D's; StyleNeRF's D does not
     r1_gamma: float = 0.5                       # R1 weight (loss = gamma / 2 * |grad D|^2)
     pl_weight: float = 2.0                      # path-length regularisation weight
     style_mixing_prob: float = 0.9              # probability of mixing two latents during training
@@ -636,21 +637,25 @@ def minibatch_std(x: Tensor, group_size: int) -> Tensor:   # [N, C, H, W] -> [N,
     return torch.cat([x, y.repeat(G)[:, None, None, None].expand(N, 1, H, W)], 1)
 
 class DiscriminatorEpilogue(nn.Module):
-    "4x4 head: fromrgb, minibatch std, 3x3 conv, dense, dense -> logits `[N, 1]`."
-    def __init__(self, channels: int, img_channels: int = 3, mbstd_group: int = 4, conv_clamp: float | None = 256.0):
+    "4x4 head: fromrgb, minibatch std, 3x3 conv, dense, dense -> logits `[N, out_dim]` (1, or the pose projection's width)."
+    def __init__(self, channels: int, img_channels: int = 3, mbstd_group: int = 4, conv_clamp: float | None = 256.0, out_dim: int = 1):
         super().__init__()
         self.mbstd_group = mbstd_group
         self.fromrgb = Conv2dLayer(img_channels, channels, 1, "lrelu")
         self.conv = Conv2dLayer(channels + 1, channels, 3, "lrelu", conv_clamp=conv_clamp)
         self.fc = FullyConnectedLayer(channels * 16, channels, "lrelu")
-        self.out = FullyConnectedLayer(channels, 1)
+        self.out = FullyConnectedLayer(channels, out_dim)
 
     def forward(self, x: Tensor, img: Tensor) -> Tensor:
         x = minibatch_std(x + self.fromrgb(img), self.mbstd_group)
         return self.out(self.fc(self.conv(x).flatten(1)))
 
+def pose_features(pose: Tensor) -> Tensor:   # [N, 2] (yaw, polar pitch) radians -> [N, 4]
+    "Cosines and sines of the camera's yaw and pitch: what a pose-conditioned D reads."
+    return torch.cat([pose.cos(), pose.sin()], -1)
+
 class StyleNeRFDiscriminator(nn.Module):
-    "Image `[N, 3, R, R]` (R from 8 to the full resolution) -> logits `[N, 1]`."
+    "Image `[N, 3, R, R]` (R from 8 to the full resolution) -> logits `[N, 1]`; with `cfg.d_pose`, also the camera `pose` `[N, 2]` (yaw, pitch)."
     def __init__(self, cfg: StyleNeRFConfig | str = "ffhq_256", **overrides):
         super().__init__()
         cfg = StyleNeRFConfig.preset(cfg, **overrides) if isinstance(cfg, str) else cfg.replace(**overrides)
@@ -659,9 +664,12 @@ class StyleNeRFDiscriminator(nn.Module):
         ch = lambda r: min(cfg.d_channel_base // r, cfg.d_channel_max)
         for r in self.block_resolutions:
             setattr(self, f"b{r}", DiscriminatorBlock(ch(r), ch(r // 2), cfg.img_channels, cfg.conv_clamp or None))
-        self.b4 = DiscriminatorEpilogue(ch(4), cfg.img_channels, cfg.mbstd_group, cfg.conv_clamp or None)
+        self.cmap_dim = ch(4) if cfg.d_pose else 0
+        self.b4 = DiscriminatorEpilogue(ch(4), cfg.img_channels, cfg.mbstd_group, cfg.conv_clamp or None, self.cmap_dim or 1)
+        if cfg.d_pose:   # camera -> projection vector (StyleGAN2-ADA's conditional D, which EG3D feeds the camera)
+            self.pose_map = nn.Sequential(FullyConnectedLayer(4, self.cmap_dim, "lrelu"), FullyConnectedLayer(self.cmap_dim, self.cmap_dim))
 
-    def forward(self, img: Tensor, blend: float = 1.0) -> Tensor:
+    def forward(self, img: Tensor, blend: float = 1.0, pose: Tensor | None = None) -> Tensor:
         R = img.shape[-1]
         if img.ndim != 4 or img.shape[-2] != R or (R not in self.block_resolutions):
             raise InputError("img", f"expected [N, {self.cfg.img_channels}, R, R] with R in {self.block_resolutions}, got {list(img.shape)}")
@@ -673,7 +681,12 @@ class StyleNeRFDiscriminator(nn.Module):
             if low is not None and r == R // 2:
                 img, x = torch.lerp(low, img, blend), torch.lerp(block.fromrgb(low), x, blend)
             x, img = block(x, img)
-        return self.b4(x, img)
+        out = self.b4(x, img)
+        if not self.cmap_dim: return out                                   # an unconditional D ignores `pose`
+        if pose is None or pose.shape != (img.shape[0], 2):
+            raise InputError("pose", f"this discriminator is pose-conditioned: expected camera (yaw, pitch) [{img.shape[0]}, 2], got {None if pose is None else list(pose.shape)}")
+        c = self.pose_map(pose_features(pose.to(out)))
+        return (out * c).sum(1, keepdim=True) / math.sqrt(self.cmap_dim)
 
 # %% ../../nbs/nerffacespeech/31_stylenerf.ipynb #cf28a1fb
 def r1_penalty(D: nn.Module, real: Tensor, **d_kwargs) -> Tensor:   # [N, 3, R, R] -> [N]
