@@ -19,7 +19,8 @@ from .geometry import intrinsics, invert_pose, make_pose, matrix_to_quat, smooth
 # %% auto #0
 __all__ = ['R_FRONT', 'axis_angle_to_matrix', 'so3_right_jacobian', 'matrix_to_axis_angle', 'head_rotation', 'landmark_weights',
            'expression_subspace', 'FitConfig', 'rigid_init', 'FitResult', 'TrackResult', 'fit_frames', 'fit_image',
-           'temporal_operator', 'track_video', 'fit_image_array', 'fit_image_file', 'render_fit', 'plot_fit']
+           'temporal_operator', 'track_video', 'fit_image_array', 'fit_image_file', 'fit_fragments', 'render_fit',
+           'plot_fit']
 
 # %% ../nbs/10_fitting.ipynb #90e17466
 def _skew(v: Tensor) -> Tensor:  # [..., 3] -> [..., 3, 3]
@@ -520,16 +521,22 @@ def fit_image_file(path, model: MorphableModel | None = None, config: FitConfig 
     from talking_heads.landmarks import read_rgb_image
     return fit_image_array(read_rgb_image(path, str(path)), model, config, focal, **detect_kw)
 
+def fit_fragments(result: FitResult, model: MorphableModel | None = None):
+    "The fitted mesh rasterized through the fitted camera at the fit's image size (`raster.Fragments`: face, depth, mask per pixel)."
+    from talking_heads.geometry import project_points
+    from talking_heads.raster import rasterize_mesh
+    model = model or embedded_face_model()
+    H, W = result.image_size
+    uv, z = project_points(result.vertices(model), result.c2w, result.K)
+    return rasterize_mesh(torch.cat([uv, z[:, None]], -1), model.triangles, H, W, cull="none")
+
 def render_fit(result: FitResult, model: MorphableModel | None = None) -> tuple[Tensor, Tensor]:
     "The fitted mesh through the fitted camera: grey Lambertian shading [H, W] in [0, 1] and the coverage mask [H, W]."
-    from talking_heads.geometry import project_points, world_to_camera
-    from talking_heads.raster import rasterize_mesh, interpolate, vertex_normals
+    from talking_heads.geometry import world_to_camera
+    from talking_heads.raster import interpolate, vertex_normals
     model = model or embedded_face_model()
-    V = result.vertices(model)
-    H, W = result.image_size
-    uv, z = project_points(V, result.c2w, result.K)
-    frags = rasterize_mesh(torch.cat([uv, z[:, None]], -1), model.triangles, H, W, cull="none")
-    n = vertex_normals(world_to_camera(V, result.c2w), model.triangles)
+    frags = fit_fragments(result, model)
+    n = vertex_normals(world_to_camera(result.vertices(model), result.c2w), model.triangles)
     light = torch.nn.functional.normalize(torch.tensor([0.3, -0.4, -1.0]), dim=0)   # from the camera's side, upper left
     shade = (n @ light).clamp(0, 1)[:, None] * 0.8 + 0.2
     return interpolate(shade, model.triangles, frags)[..., 0], frags.mask

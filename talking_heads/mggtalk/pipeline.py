@@ -78,14 +78,9 @@ class Source:
 
 def fit_coverage(fit, model=None) -> tuple[Tensor, Tensor]:
     "Camera depth `[H, W]` of the fitted 3DMM mesh (NaN where it does not cover) and its coverage mask `[H, W]`, in the fit's image."
-    from talking_heads.face import embedded_face_model
-    from talking_heads.geometry import project_points
-    from talking_heads.raster import rasterize_mesh
-    model = model or embedded_face_model()
-    H, W = fit.image_size
-    uv, z = project_points(fit.vertices(model).float(), fit.c2w.float(), fit.K.float())
-    fr = rasterize_mesh(torch.cat([uv, z[:, None]], -1), model.triangles, H, W, cull="none")
-    return torch.where(fr.mask, fr.depth, torch.full_like(fr.depth, float("nan"))), fr.mask
+    from talking_heads.fitting import fit_fragments
+    fr = fit_fragments(fit, model)
+    return torch.where(fr.mask, fr.depth.float(), torch.full_like(fr.depth.float(), float("nan"))), fr.mask
 
 class FitAlignedEstimator:
     "An estimator whose depth is scaled so its values at the fitted 3DMM keypoints match the fit's (`symmetry.align_depth_to_fit`): the head frame's symmetry plane then cuts the estimated face. When too few keypoints land on the surface the estimate is kept as it is, with a warning. Otherwise, with `complete`, pixels the fitted mesh covers but the estimator's head mask misses join the mask, with the mesh's depth as BiNI's depth prior there."
