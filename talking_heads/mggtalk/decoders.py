@@ -220,9 +220,9 @@ def render_gaussians(g: GaussianSet, K: Tensor, c2w: Tensor, width: int, height:
 # %% ../../nbs/mggtalk/44_decoders.ipynb #121e7075
 class MGGTalkRenderer:
     "MGGTalk's head renderer: `setup` once per source image, then `render(beta_d)` per frame (deformation -> decoders -> rasterize)."
-    def __init__(self, nets: MGGTalkNets, device="auto", backend: str = "auto", amp: bool = False):
+    def __init__(self, nets: MGGTalkNets, device="auto", backend: str = "auto"):
         self.device = get_device(device)
-        self.nets, self.backend, self.amp, self.src = nets.to(self.device), backend, amp, None   # amp: the decoders' UNets in bfloat16
+        self.nets, self.backend, self.src = nets.to(self.device), backend, None
 
     def setup(self, image, sym: SymmetricCloud, K, c2w, beta_s, grad: bool = False) -> "MGGTalkRenderer":
         "Per-image work: layout and position maps, identity features, the deformation's point features and source term (`grad`: keep them in the autograd graph, for training)."
@@ -251,11 +251,11 @@ class MGGTalkRenderer:
         if len(bd) != 1: raise InputError("beta_d", f"one frame's expression [{n.deform.n_exp}] expected, got {len(bd)} rows")
         xyz = lay.xyz + n.deform.raw(s["dfeat"], bd, s["beta_s"])[0] - s["dbase"]         # [N + M, 3]
         pos, pos_m = position_maps(lay, xyz)
-        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.amp):        # positions and deformation stay float32
-            raw = n.decoder(pos[None], s["F"])                                              # [1, R, H, W]
-            raw_m = n.sym(pos_m[None], s["F"], mirror_raw(raw, n.cfg.children) * pos_m[None, 3:]) if lay.m else None
-        rows = gather_map(raw[0].float(), lay.pix)                                          # [N, R]
-        if lay.m: rows = torch.cat([rows, gather_map(raw_m[0].float(), lay.pix_m)])        # [N + M, R]
+        raw = n.decoder(pos[None], s["F"])                                                  # [1, R, H, W]
+        rows = gather_map(raw[0], lay.pix)                                                  # [N, R]
+        if lay.m:
+            raw_m = n.sym(pos_m[None], s["F"], mirror_raw(raw, n.cfg.children) * pos_m[None, 3:])
+            rows = torch.cat([rows, gather_map(raw_m[0], lay.pix_m)])                       # [N + M, R]
         g, delta = raw_to_gaussians(rows, xyz, lay.rgb, lay.footprint, n.cfg.max_log_scale)
         return g, delta, xyz
 
@@ -293,13 +293,13 @@ def studio_source(size: int = 32, seed: int = 5, yaw: float = 20.0, framing: str
 
 # %% ../../nbs/mggtalk/44_decoders.ipynb #1bae2775
 def benchmark_renderer(size: int = 512, frames: int = 20, warmup: int = 3, device="auto", preset: str = "quick",
-                       fine: bool = True, seed: int = 0, amp: bool = False, coarse: bool = True) -> dict:
-    "Frames per second of `MGGTalkRenderer.render` at `size` x `size` on `device` (untrained networks of `preset`; the cost does not depend on the weights); `amp` and `coarse` as in the renderer."
+                       fine: bool = True, seed: int = 0, coarse: bool = True) -> dict:
+    "Frames per second of `MGGTalkRenderer.render` at `size` x `size` on `device` (untrained networks of `preset`; the cost does not depend on the weights); `coarse` as in `render`."
     from talking_heads import studio
     dev = get_device(device)
     src = studio_source(size, seed, 20.0)
     t0 = time.perf_counter()
-    rend = MGGTalkRenderer(MGGTalkNets(DecoderConfig.preset(preset)), device=dev, amp=amp).setup(src["rgb"], src["sym"], src["K"], src["c2w"], src["beta_s"])
+    rend = MGGTalkRenderer(MGGTalkNets(DecoderConfig.preset(preset)), device=dev).setup(src["rgb"], src["sym"], src["K"], src["c2w"], src["beta_s"])
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
     sync(); setup_s = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
@@ -316,4 +316,4 @@ def benchmark_renderer(size: int = 512, frames: int = 20, warmup: int = 3, devic
     return dict(size=size, device=str(dev), backend=backend, frames=frames, fps=frames / dt, ms_per_frame=1000 * dt / frames,
                 ms_deform_decode=1000 * dt_dec / frames,
                 setup_s=setup_s, gaussians=len(fr["gaussians"]), fine_gaussians=len(fr["fine_gaussians"]) if fine else 0, preset=preset,
-                amp=amp, coarse=coarse)
+                coarse=coarse)
