@@ -198,7 +198,7 @@ def render_frames(rend, comp, source: Source, betas, yaw: float = 0.0, progress:
         it = tqdm(it, desc="mggtalk frames", unit="frame")
     with torch.inference_mode():
         for t in it:
-            fr = rend.render(betas[t], c2w=view)
+            fr = rend.render(betas[t], c2w=view, coarse=False)                  # the frame needs the fine image only
             yield composite(comp, fr["fine"], fr["fine_alpha"], bg).cpu(), fr["fine"].cpu(), fr["fine_alpha"].cpu()
 
 # %% ../../nbs/mggtalk/47_pipeline.ipynb #86abedf5

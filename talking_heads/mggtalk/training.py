@@ -197,7 +197,7 @@ def evaluate_reenactment(nets: MGGTalkNets, comp: Compositor, data: list[dict], 
         for d in data:
             rend.setup(d["rgb"], d["sym"], d["K"], d["c2w"], d["beta_s"])
             for b, y, m in zip(d["betas"], d["targets"], d["masks"]):
-                fr = rend.render(b)
+                fr = rend.render(b, coarse=False)
                 out = comp.eval()(ch(fr["fine"]), ch(fr["fine_alpha"]), ch(d["background"]))[0].permute(1, 2, 0).cpu()
                 mv = (y - d["rgb"]).abs().amax(-1) > moving
                 for name, img in (("", out), ("copy_", d["rgb"])):
