@@ -16,7 +16,8 @@ import torch
 __all__ = ['MANIFEST_FILE_LIMIT', 'MANIFEST_TOTAL_LIMIT', 'InputError', 'check_file', 'repo_root', 'data_dir', 'cache_dir',
            'get_device', 'seed_everything', 'cuda_package_available', 'Config', 'RunConfig', 'atomic_write',
            'atomic_write_text', 'atomic_write_json', 'save_checkpoint', 'load_checkpoint', 'load_state_dict_checked',
-           'load_trained', 'training_parser', 'sha256_file', 'read_manifest', 'manifest_update', 'manifest_problems']
+           'load_trained', 'training_parser', 'print_stats', 'sha256_file', 'read_manifest', 'manifest_update',
+           'manifest_problems']
 
 # %% ../nbs/00_core.ipynb #59797afd
 class InputError(ValueError):
@@ -252,6 +253,10 @@ def training_parser(prog: str, description: str, presets, default_out: str, expo
     p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes of training (the next call continues)")
     p.add_argument("--export", default=None, help=export_help)
     return p
+
+def print_stats(stats: dict, digits: int = 3) -> None:
+    "Print a command's figures as indented JSON, floats rounded to `digits` (what the one-photo commands report)."
+    print(json.dumps({k: (round(v, digits) if isinstance(v, float) else v) for k, v in stats.items()}, indent=1))
 
 # %% ../nbs/00_core.ipynb #00c3f9f9
 MANIFEST_FILE_LIMIT, MANIFEST_TOTAL_LIMIT = 20 * 2**20, 200 * 2**20

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/mggtalk/47_pipeline.ipynb #1abb4865
 from __future__ import annotations
-import json, math, time, warnings
+import math, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..core import Config, InputError, check_file, data_dir, get_device, seed_everything
+from ..core import Config, InputError, check_file, data_dir, get_device, print_stats, seed_everything
 
 # %% auto #0
 __all__ = ['MGGPreset', 'default_weights_path', 'load_networks', 'Source', 'fit_coverage', 'FitAlignedEstimator', 'voxel_size',
@@ -234,7 +234,7 @@ def animate(image, out_mp4, *, audio=None, driving_video=None, yaw: float = 0.0,
 def _cmd_mggtalk(args) -> int:
     stats = animate(args.image, args.out, audio=args.audio, driving_video=args.driving_video, yaw=args.yaw, preset=args.preset,
                     weights=args.weights, device=args.device, progress=not args.quiet)
-    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in stats.items()}, indent=1))
+    print_stats(stats)
     return 0
 
 def add_parser(subparsers):

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/nerffacespeech/38_pipeline.ipynb #8c4c4bfd
 from __future__ import annotations
-import json, math, time, warnings
+import math, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..core import Config, InputError, check_file, data_dir, get_device
+from ..core import Config, InputError, check_file, data_dir, get_device, print_stats
 from .stylenerf import StyleNeRFGenerator, camera_rays, pixel_grid
 
 # %% auto #0
@@ -244,7 +244,7 @@ def _cmd_nerffacespeech(args) -> int:
                  checkpoint=args.checkpoint, lipaintnet=False if args.no_lipaintnet else (args.lipaintnet or True), alpha_m=args.alpha_m,
                  lambda_exp=args.lambda_exp, blend=not args.no_blend, device=args.device, progress=not args.quiet,
                  faces="single" if args.single_face else "largest")
-    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in stats.items()}, indent=1))
+    print_stats(stats)
     return 0
 
 def add_parser(subparsers):
