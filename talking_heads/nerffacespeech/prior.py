@@ -106,29 +106,29 @@ def _render_identity(cfg: PriorTrainConfig, s: int) -> dict:
             out[k].append(v)
     return {k: np.asarray(v, dtype=np.uint8 if k == "images" else (np.int64 if k == "identity" else np.float32)) for k, v in out.items()}
 
-def _render_identity_worker(args) -> dict:
+def _render_identity_worker(cfg: dict, s: int) -> dict:
+    "`_render_identity` in a worker process (one thread; the configuration as a plain dict, which pickles anywhere)."
     torch.set_num_threads(1)
-    return _render_identity(PriorTrainConfig.from_dict(args[0]), args[1])
+    return _render_identity(PriorTrainConfig.from_dict(cfg), s)
 
 def render_prior_dataset(cfg: PriorTrainConfig, path=None, seeds=None, progress: bool = True, workers: int = 1) -> dict:
     "Render (or load the cached) studio set, in `workers` processes: images uint8 `[N, R, R, 3]`, beta `[N, 64]`, head_pose `[N, 4, 4]`, yaw/pitch `[N]`, identity `[N]`, landmarks `[N, 68, 2]`."
     import json
-    seeds = list(range(cfg.identities)) if seeds is None else list(seeds)
+    seeds = list(range(cfg.identities)) if seeds is None else [int(s) for s in seeds]
     if not seeds: raise InputError("seeds", "no identity to render")
     recipe = _recipe(cfg, seeds)
     if path is not None and Path(path).exists():
         with np.load(path, allow_pickle=False) as z:
             if json.loads(str(z["recipe"])) == recipe: return {k: z[k] for k in z.files if k != "recipe"}
-    it = [(cfg, int(s)) for s in seeds]
     from tqdm.auto import tqdm
     bar = lambda x: tqdm(x, total=len(seeds), desc="studio set", leave=False, disable=not progress)
     if workers > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-            parts = list(bar(ex.map(_render_identity_worker, [(c.to_dict(), s) for c, s in it])))
+            parts = list(bar(ex.map(_render_identity_worker, [cfg.to_dict()] * len(seeds), seeds)))
     else:
-        parts = [_render_identity(*a) for a in bar(it)]
+        parts = [_render_identity(cfg, s) for s in bar(seeds)]
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     if path is not None:
         with atomic_write(path, "wb") as f: np.savez(f, recipe=np.array(json.dumps(recipe)), **data)
