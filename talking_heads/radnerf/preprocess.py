@@ -4,7 +4,7 @@
 
 # %% ../../nbs/radnerf/26_preprocess.ipynb #4c7e0039
 from __future__ import annotations
-import json, math, threading, time, warnings
+import datetime, json, math, threading, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -556,7 +556,7 @@ def preprocess_video(video, out_dir, *, audio=None, fps: float = 25, size: int |
             raise InputError(step, str(e)) from None
         r.results[step] = res
         atomic_write_json(_stamp_path(out, step), {"step": step, "params": params, "result": res,
-                                                   "seconds": round(time.time() - t0, 3), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                                                   "seconds": round(time.time() - t0, 3), "finished": datetime.datetime.now().isoformat(timespec="microseconds")})
         if todo and step == todo[-1]: break
     return out
 
