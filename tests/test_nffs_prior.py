@@ -38,6 +38,41 @@ def test_prior_cli_trains_resumes_and_exports(smoke_prior):
     assert D(torch.zeros(2, 3, 16, 16)).shape == (2, 1)
 
 
+def test_prior_cli_starts_from_an_exported_prior(smoke_prior, tmp_path):
+    src = smoke_prior / "prior.safetensors"
+    r = _module_cli("talking_heads.nerffacespeech.prior", "--preset", "smoke", "--init", src, "--out", tmp_path / "run",
+                    "--device", "cpu", "--export", tmp_path / "p.safetensors")
+    assert r.returncode == 0, r.stderr[-2000:]
+    G = prior.load_prior(tmp_path / "p.safetensors")
+    assert G.meta["train_config"]["init"] == str(src) and G.meta["n_step"] == 4
+    bad = _module_cli("talking_heads.nerffacespeech.prior", "--preset", "smoke", "--init", tmp_path / "none.safetensors",
+                      "--out", tmp_path / "run2", "--device", "cpu")
+    assert bad.returncode != 0 and "no such exported prior" in bad.stderr
+
+
+def _frontal_reliefs(G, n=6):
+    "face_relief of n samples of G seen from the frontal camera."
+    import math
+    from talking_heads.nerffacespeech.stylenerf import camera_pose
+    with torch.no_grad():
+        ws = G.mapping(torch.randn(n, G.cfg.z_dim, generator=torch.Generator().manual_seed(0)), 0.7)
+        bz = torch.randn(n, G.cfg.bg_z_dim, generator=torch.Generator().manual_seed(1))
+        d, o = prior.expected_depth_map(G, ws, camera_pose(torch.zeros(n), torch.full((n,), math.pi / 2)), bz)
+    r = [prior.face_relief(d[i], o[i] > 0.5) for i in range(n)]
+    finite = [v for v in r if math.isfinite(v)]                          # NaN: a sample without an opaque foreground
+    assert len(finite) >= n // 2, r
+    return finite
+
+
+def test_shipped_prior_is_convex_and_the_reflection_repairs_the_hollow_one():
+    if not all((data_dir() / r).exists() for r in (prior.PRIOR_FILE, prior.PRIOR_GPU_FILE)): pytest.skip("the priors are not shipped")
+    assert all(r < -0.02 for r in _frontal_reliefs(prior.load_prior()))                    # nose nearer than the rim
+    hollow = prior.load_prior(data_dir() / prior.PRIOR_GPU_FILE)
+    assert all(r > 0.02 for r in _frontal_reliefs(hollow))                                 # the GPU run's mould
+    prior.reflect_depth(hollow.synthesis.fg_nerf)
+    assert all(r < -0.02 for r in _frontal_reliefs(hollow))
+
+
 def test_prior_bad_files(tmp_path):
     with pytest.raises(InputError, match="python -m talking_heads.nerffacespeech.prior"):
         prior.load_prior(tmp_path / "missing.safetensors")
@@ -82,7 +117,7 @@ def test_lipaintnet_bad_input(tmp_path):
         lp.FaceRegressor(16)(torch.zeros(1, 1, 16, 16))
 
 
-SHIPPED = [prior.PRIOR_FILE, lp.REGRESSOR_FILE, lp.LIPAINT_FILE]
+SHIPPED = [prior.PRIOR_FILE, prior.PRIOR_GPU_FILE, lp.REGRESSOR_FILE, lp.LIPAINT_FILE]
 
 
 @pytest.mark.parametrize("rel", SHIPPED)

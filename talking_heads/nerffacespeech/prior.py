@@ -12,19 +12,19 @@ from typing import ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..core import (Config, InputError, atomic_write, load_checkpoint, load_state_dict_checked, load_trained,
                     save_checkpoint, seed_everything)
-from talking_heads.nerffacespeech.stylenerf import (StyleNeRFConfig, StyleNeRFDiscriminator, StyleNeRFGenerator, camera_pose, curriculum_alpha,
+from talking_heads.nerffacespeech.stylenerf import (NeRFField, StyleNeRFConfig, StyleNeRFDiscriminator, StyleNeRFGenerator, camera_pose, curriculum_alpha,
                         ema_beta, lazy_adam_kwargs, mix_styles, nerf_path_loss, path_length_penalty, r1_penalty,
                         sample_camera)
 
 # %% auto #0
-__all__ = ['FACE_HALF_HEIGHT', 'PRIOR_FILE', 'PRIOR_COMMAND', 'PriorTrainConfig', 'prior_studio_distance', 'prior_studio_camera',
-           'render_prior_dataset', 'PriorImages', 'PriorTrainer', 'sample_grid', 'save_png', 'train_prior',
-           'export_prior', 'load_prior', 'load_prior_discriminator', 'invert', 'expected_depth_map',
-           'reprojection_error', 'face_relief', 'main']
+__all__ = ['FACE_HALF_HEIGHT', 'PRIOR_FILE', 'PRIOR_GPU_FILE', 'PRIOR_COMMAND', 'PriorTrainConfig', 'prior_studio_distance',
+           'prior_studio_camera', 'render_prior_dataset', 'PriorImages', 'PriorTrainer', 'sample_grid', 'save_png',
+           'train_prior', 'export_prior', 'load_prior', 'load_prior_discriminator', 'invert', 'expected_depth_map',
+           'reprojection_error', 'face_relief', 'reflect_depth', 'main']
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #3b604412
 @dataclass
@@ -42,6 +42,8 @@ class PriorTrainConfig(Config):
     ema_kimg: float = 1.0                    # G_ema half-life, kimg
     nerf_path_weight: float = 1.0            # weight of the NeRF-path regulariser in the G loss
     d_pose: bool = False                     # pose-conditioned D (StyleNeRFConfig.d_pose): real images come with their cameras
+    init: str = ""                           # start from this exported prior (a path, or one under data/): G, G_ema and D's matching tensors
+    init_reflect: bool = False               # reflect the initial NeRF in depth (`reflect_depth`): turns a hollow prior convex
     seed: int = 0                            # seed of everything random in the run
     log_every: int = 10                      # steps between progress updates
     ckpt_every: int = 100                    # steps between atomic checkpoints
@@ -56,6 +58,9 @@ class PriorTrainConfig(Config):
                     log_every=50, ckpt_every=500, sample_every=2000),
         "gpu_pose": dict(identities=400, per_identity=16, batch=32, total_kimg=1000.0, curriculum_kimg=(10.0, 100.0),
                          log_every=50, ckpt_every=500, sample_every=2000, d_pose=True),
+        "cpu_pose": dict(identities=200, per_identity=16, batch=16, total_kimg=60.0, curriculum_kimg=(0.0, 0.0), lr=0.001,
+                         log_every=25, ckpt_every=200, sample_every=1000, d_pose=True,
+                         init="nerffacespeech/prior_gpu.safetensors", init_reflect=True),
     }
 
     def __post_init__(self):
@@ -64,6 +69,7 @@ class PriorTrainConfig(Config):
             raise InputError(f"generator={self.generator!r}", f"unknown StyleNeRF preset; known: {sorted(StyleNeRFConfig.PRESETS)}")
         if self.identities < 1 or self.per_identity < 1: raise InputError("identities/per_identity", "must be >= 1")
         if self.batch < 2 or self.batch % 2: raise InputError(f"batch={self.batch}", "must be even and >= 2 (path length uses half)")
+        if self.init_reflect and not self.init: raise InputError("init_reflect", "reflects the prior a run starts from: set `init` too")
 
     def generator_config(self) -> StyleNeRFConfig:
         "The StyleNeRF configuration of G and D, with this run's batch, learning rate, curriculum and EMA."
@@ -163,6 +169,24 @@ class PriorTrainer:
         self.reals = PriorImages(data)
         self.n_step, self.images_seen, self.pl_mean = 0, 0, torch.zeros([], device=self.device)
         self.log: list[dict] = []
+        if cfg.init: self.start_from(cfg.init)
+
+    def start_from(self, path) -> "PriorTrainer":
+        "G and G_ema from an exported prior's G_ema (reflected in depth with `cfg.init_reflect`), and D from its D where the tensors match (a pose-conditioned D's new epilogue output and camera map start fresh)."
+        from talking_heads.core import data_dir
+        p = Path(path)
+        if not p.exists() and not p.is_absolute() and (data_dir()/p).exists(): p = data_dir()/p
+        if not p.exists(): raise InputError(f"init={path}", "no such exported prior (a path, or a file under data/)")
+        state, gcfg, meta = load_checkpoint(p)
+        if gcfg is None or "G_ema" not in state: raise InputError(p, "is not a prior written by export_prior (no G_ema / configuration)")
+        load_state_dict_checked(self.G, state["G_ema"], f"{p} [G_ema]")
+        if self.cfg.init_reflect: reflect_depth(self.G.synthesis.fg_nerf)
+        self.G_ema.load_state_dict(self.G.state_dict())
+        own = self.D.state_dict()
+        same = {k: v for k, v in state.get("D", {}).items() if k in own and own[k].shape == v.shape}
+        self.D.load_state_dict(same, strict=False)
+        self.init_report = {"file": str(p), "kimg": meta.get("kimg"), "D_tensors_kept": len(same), "D_tensors_new": len(own) - len(same)}
+        return self
 
     @property
     def kimg(self) -> float: return self.images_seen / 1000
@@ -299,7 +323,8 @@ def train_prior(cfg: PriorTrainConfig, out_dir, device: str = "auto", max_steps:
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #f7c412ac
 PRIOR_FILE = "nerffacespeech/prior_tiny.safetensors"
-PRIOR_COMMAND = "python -m talking_heads.nerffacespeech.prior --preset gpu --out runs/prior_gpu --workers 8 --export data/nerffacespeech/prior_tiny.safetensors"
+PRIOR_GPU_FILE = "nerffacespeech/prior_gpu.safetensors"      # the hollow GPU run that the shipped prior starts from
+PRIOR_COMMAND = "python -m talking_heads.nerffacespeech.prior --preset cpu_pose --out runs/prior_cpu_pose --workers 2 --minutes 55 --export data/nerffacespeech/prior_tiny.safetensors"
 
 def export_prior(trainer: PriorTrainer, path) -> Path:
     "Write G_ema and D of `trainer` (configuration and training bookkeeping in the sidecar)."
@@ -389,6 +414,18 @@ def face_relief(depth: Tensor,      # [H, W] camera distance
     if not centre.any() or not (m & ~centre).any(): return float("nan")
     return float(d[centre].mean() - d[m & ~centre].mean())
 
+# %% ../../nbs/nerffacespeech/36_prior_training.ipynb #302e034a
+def reflect_depth(field: nn.Module,   # a `NeRFField` whose input is a 3D point
+                  axis: int = 0) -> nn.Module:
+    "Reflect the field through the plane `p[axis] = 0` in place (F'(p) = F(p with p[axis] negated)), by negating the first layer's sin columns of that axis."
+    if getattr(field, "in_dim", None) is None or field.in_dim <= axis:
+        raise InputError("field", f"expected a NeRFField with a point input of more than {axis} coordinates")
+    d, W = field.in_dim, field.fc_in.weight
+    with torch.no_grad():
+        for i in range(field.n_freqs): W[:, 2 * d * i + axis].neg_()          # the encoding's block i: sin(2^i pi p), then cos
+    return field
+
+
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #9dc6a47e
 def main(argv=None):
     "Command line: train / continue a prior run and optionally export G_ema and D."
@@ -396,8 +433,11 @@ def main(argv=None):
     p = training_parser("python -m talking_heads.nerffacespeech.prior", "Train the embedded StyleNeRF prior on studio faces.",
                         PriorTrainConfig.PRESETS, "runs/prior_quick", "write G_ema and D here (.safetensors)")
     p.add_argument("--workers", type=int, default=1, help="processes rendering the studio set (first run only)")
+    p.add_argument("--init", default=None, help="start from this exported prior instead of the preset's (a path, or one under data/)")
     a = p.parse_args(argv)
-    tr = train_prior(PriorTrainConfig.preset(a.preset), a.out, a.device, max_seconds=None if a.minutes is None else 60 * a.minutes,
+    cfg = PriorTrainConfig.preset(a.preset)
+    if a.init: cfg = cfg.replace(init=a.init)
+    tr = train_prior(cfg, a.out, a.device, max_seconds=None if a.minutes is None else 60 * a.minutes,
                      workers=a.workers)
     if a.export: export_prior(tr, a.export)
     return tr

@@ -610,6 +610,7 @@ class StyleNeRFGenerator(nn.Module):
 def curriculum_alpha(kimg: float, curriculum=(500, 5000)) -> float:
     "StyleNeRF's progressive-growing schedule: alpha = (kimg - start) / (end - start) clipped to [0, 1]."
     start, end = curriculum
+    if end <= start: return 1.0 if kimg >= end else 0.0                        # an empty curriculum: fully grown from `end` on
     return min(1.0, max(0.0, (kimg - start) / (end - start)))
 
 # %% ../../nbs/nerffacespeech/31_stylenerf.ipynb #9914122a
