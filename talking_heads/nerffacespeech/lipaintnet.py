@@ -269,7 +269,7 @@ def train_lipaintnet(cfg: LipaintConfig, G: StyleNeRFGenerator, D: StyleNeRFDisc
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #825d375c
 REGRESSOR_FILE, LIPAINT_FILE = "nerffacespeech/face_regressor.safetensors", "nerffacespeech/lipaintnet.safetensors"
-LIPAINT_COMMAND = "python -m talking_heads.nerffacespeech.lipaintnet --preset paper --out runs/lipaint_gpu --export data/nerffacespeech"
+LIPAINT_COMMAND = "python -m talking_heads.nerffacespeech.lipaintnet --preset paper --out runs/lipaint_paper_pose --minutes 14 --export data/nerffacespeech"
 
 def export_regressor(reg: FaceRegressor, path, errors: dict | None = None) -> Path:
     "Write the estimator with its architecture and held-out errors."
