@@ -176,8 +176,7 @@ class PriorTrainer:
         from talking_heads.core import data_dir
         p = Path(path)
         if not p.exists() and not p.is_absolute() and (data_dir()/p).exists(): p = data_dir()/p
-        if not p.exists(): raise InputError(f"init={path}", "no such exported prior (a path, or a file under data/)")
-        state, gcfg, meta = load_checkpoint(p)
+        state, gcfg, meta, p = load_trained(p, PRIOR_FILE, f"init={path}: no such exported prior (a path, or a file under data/)")
         if gcfg is None or "G_ema" not in state: raise InputError(p, "is not a prior written by export_prior (no G_ema / configuration)")
         load_state_dict_checked(self.G, state["G_ema"], f"{p} [G_ema]")
         if self.cfg.init_reflect: reflect_depth(self.G.synthesis.fg_nerf)
