@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..core import (Config, InputError, atomic_write, load_checkpoint, load_state_dict_checked, load_trained,
+from ..core import (Config, InputError, atomic_write, data_dir, load_checkpoint, load_state_dict_checked, load_trained,
                     save_checkpoint, seed_everything)
-from talking_heads.nerffacespeech.stylenerf import (NeRFField, StyleNeRFConfig, StyleNeRFDiscriminator, StyleNeRFGenerator, camera_pose, curriculum_alpha,
+from talking_heads.nerffacespeech.stylenerf import (StyleNeRFConfig, StyleNeRFDiscriminator, StyleNeRFGenerator, camera_pose, curriculum_alpha,
                         ema_beta, lazy_adam_kwargs, mix_styles, nerf_path_loss, path_length_penalty, r1_penalty,
                         sample_camera)
 
@@ -24,7 +24,7 @@ from talking_heads.nerffacespeech.stylenerf import (NeRFField, StyleNeRFConfig, 
 __all__ = ['FACE_HALF_HEIGHT', 'PRIOR_FILE', 'PRIOR_GPU_FILE', 'PRIOR_COMMAND', 'PriorTrainConfig', 'prior_studio_distance',
            'prior_studio_camera', 'render_prior_dataset', 'PriorImages', 'PriorTrainer', 'sample_grid', 'save_png',
            'train_prior', 'export_prior', 'load_prior', 'load_prior_discriminator', 'invert', 'expected_depth_map',
-           'reprojection_error', 'face_relief', 'reflect_depth', 'main']
+           'reprojection_error', 'face_relief', 'sample_reliefs', 'reflect_depth', 'main']
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #3b604412
 @dataclass
@@ -173,7 +173,6 @@ class PriorTrainer:
 
     def start_from(self, path) -> "PriorTrainer":
         "G and G_ema from an exported prior's G_ema (reflected in depth with `cfg.init_reflect`), and D from its D where the tensors match (a pose-conditioned D's new epilogue output and camera map start fresh)."
-        from talking_heads.core import data_dir
         p = Path(path)
         if not p.exists() and not p.is_absolute() and (data_dir()/p).exists(): p = data_dir()/p
         state, gcfg, meta, p = load_trained(p, PRIOR_FILE, f"init={path}: no such exported prior (a path, or a file under data/)")
@@ -412,6 +411,15 @@ def face_relief(depth: Tensor,      # [H, W] camera distance
     centre = m & ((R - cr).abs() <= hr) & ((Cc - cc).abs() <= hc)
     if not centre.any() or not (m & ~centre).any(): return float("nan")
     return float(d[centre].mean() - d[m & ~centre].mean())
+def sample_reliefs(G: StyleNeRFGenerator, n: int = 8, seed: int = 0, truncation_psi: float = 0.7) -> list[float]:
+    "`face_relief` of `n` samples of G (seeded styles and backgrounds) seen from the frontal camera (NaN for a sample with no opaque foreground)."
+    dev = next(G.parameters()).device
+    with torch.no_grad():
+        ws = G.mapping(torch.randn(n, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed)).to(dev), truncation_psi)
+        bz = torch.randn(n, G.cfg.bg_z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(dev)
+        d, o = expected_depth_map(G, ws, camera_pose(torch.zeros(n), torch.full((n,), math.pi / 2)).to(dev), bz)
+    return [face_relief(d[i].cpu(), o[i].cpu() > 0.5) for i in range(n)]
+
 
 # %% ../../nbs/nerffacespeech/36_prior_training.ipynb #302e034a
 def reflect_depth(field: nn.Module,   # a `NeRFField` whose input is a 3D point
