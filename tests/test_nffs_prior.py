@@ -109,6 +109,8 @@ def test_lipaintnet_bad_input(tmp_path):
         lp.load_lipaintnet(tmp_path / "missing.safetensors")
     with pytest.raises(InputError, match="expected \\[B, 3, H, W\\]"):
         lp.FaceRegressor(16)(torch.zeros(1, 1, 16, 16))
+    with pytest.raises(InputError, match="targets='pca'"):
+        lp.LipaintConfig.preset("cpu", targets="pca")
 
 
 SHIPPED = [prior.PRIOR_FILE, prior.PRIOR_GPU_FILE, lp.REGRESSOR_FILE, lp.LIPAINT_FILE]
@@ -128,3 +130,23 @@ def test_shipped_networks_fit_together():
         s = lp.lipaint_samples(G, reg, 2, torch.Generator().manual_seed(0))
         img = G.synthesis(lp.lipaint_ws(net, s["ws"], s["beta_tgt"], G.num_ws_nerf), s["cam"], bg_z=s["bg_z"])["img"]
     assert img.shape == (2, 3, G.cfg.img_resolution, G.cfg.img_resolution) and torch.isfinite(img).all()
+
+
+def test_shipped_lipaintnet_follows_the_jaw():
+    "The shipped LipaintNet opens the prior's mouth with jaw_open and leaves the face outside the mouth as it was."
+    if not all((data_dir() / r).exists() for r in SHIPPED): pytest.skip("the trained networks are not shipped")
+    from talking_heads.face import EXP
+    G, net, reg = prior.load_prior(), lp.load_lipaintnet(), lp.load_face_regressor()
+    with torch.no_grad():
+        s = lp.lipaint_samples(G, reg, 8, torch.Generator().manual_seed(11))
+        jaw, gap, rest = [], [], []
+        for j in (0.0, 1.0):
+            b = s["beta_src"].clone(); b[:, lp.MOUTH_EXP] = 0; b[:, EXP["jaw_open"]] = j
+            img = G.synthesis(lp.lipaint_ws(net, s["ws"], b, G.num_ws_nerf), s["cam"], bg_z=s["bg_z"])["img"]
+            e, l = reg(img)
+            jaw.append(e[:, EXP["jaw_open"]]); gap.append((l[:, 66, 1] - l[:, 62, 1]) * 32)   # inner lips, pixels at 64
+            keep = lp.outside_mouth(s["lm_src"], s["lm_src"], img.shape[-1], 0.5)
+            rest.append(((keep * (img - s["img"]).abs()).sum() / (3 * keep.sum())).item())
+    assert (jaw[1] > jaw[0] + 0.3).all(), (jaw[0], jaw[1])       # the estimator reads the jaw it was asked for
+    assert (gap[1] > gap[0]).all(), (gap[0], gap[1])             # the lips part
+    assert max(rest) < 0.1, rest                                 # outside the mouth: under 5% of the range on average

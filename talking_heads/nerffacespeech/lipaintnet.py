@@ -23,11 +23,11 @@ from .stylenerf import StyleNeRFDiscriminator, StyleNeRFGenerator, camera_pose
 from .prior import PriorTrainConfig, prior_studio_camera, render_prior_dataset
 
 # %% auto #0
-__all__ = ['MOUTH_EXP', 'REGRESSOR_FILE', 'LIPAINT_FILE', 'LIPAINT_COMMAND', 'FaceRegressor', 'landmarks_to_unit',
-           'regressor_targets', 'regressor_loss', 'train_regressor', 'regressor_errors', 'model_landmarks_px',
-           'LipaintNet', 'lipaint_ws', 'front_camera', 'lipaint_samples', 'LipaintConfig', 'lipaint_losses',
-           'LipaintTrainer', 'train_lipaintnet', 'export_regressor', 'load_face_regressor', 'export_lipaintnet',
-           'load_lipaintnet', 'lipaint_evaluate', 'main']
+__all__ = ['MOUTH_EXP', 'MOUTH_TARGETS', 'REGRESSOR_FILE', 'LIPAINT_FILE', 'LIPAINT_COMMAND', 'FaceRegressor',
+           'landmarks_to_unit', 'regressor_targets', 'regressor_loss', 'train_regressor', 'regressor_errors',
+           'model_landmarks_px', 'LipaintNet', 'lipaint_ws', 'front_camera', 'mouth_targets', 'lipaint_samples',
+           'LipaintConfig', 'outside_mouth', 'lipaint_losses', 'LipaintTrainer', 'train_lipaintnet', 'export_regressor',
+           'load_face_regressor', 'export_lipaintnet', 'load_lipaintnet', 'lipaint_evaluate', 'main']
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #d8261813
 class FaceRegressor(nn.Module):
@@ -162,9 +162,19 @@ def front_camera(G: StyleNeRFGenerator, n: int) -> Tensor:   # -> [n, 4, 4]
     "The generator's frontal camera (yaw 0, polar angle pi/2), as NeRFFaceSpeech renders its frames."
     return camera_pose(torch.zeros(n), torch.full((n,), math.pi / 2), G.cfg.radius)
 
+MOUTH_TARGETS = ("face_world", "paper")
+
+def mouth_targets(n: int, generator: torch.Generator | None = None, mode: str = "face_world") -> Tensor:   # -> [n, len(MOUTH_EXP)]
+    "Random mouth coefficients (the `MOUTH_EXP` entries): the paper's U[-1, 1], or the face world's expression distribution."
+    if mode == "paper": return torch.rand(n, len(MOUTH_EXP), generator=generator) * 2 - 1
+    if mode != "face_world": raise InputError(f"targets={mode!r}", f"must be one of {MOUTH_TARGETS}")
+    from talking_heads.studio import random_expression
+    rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=generator)))
+    return torch.stack([random_expression(rng)[MOUTH_EXP] for _ in range(n)])
+
 @torch.no_grad()
 def lipaint_samples(G: StyleNeRFGenerator, reg: FaceRegressor, n: int, generator: torch.Generator | None = None,
-                    truncation_psi: float = 0.7) -> dict:
+                    truncation_psi: float = 0.7, targets: str = "face_world") -> dict:
     "A batch of self-supervised samples: ws, bg_z, cam, the prior's image, beta_src, beta_tgt, pseudo ground-truth landmarks (unit coords)."
     dev = next(G.parameters()).device
     z = torch.randn(n, G.cfg.z_dim, generator=generator).to(dev)
@@ -174,7 +184,7 @@ def lipaint_samples(G: StyleNeRFGenerator, reg: FaceRegressor, n: int, generator
     img = G.synthesis(ws, cam, bg_z=bg_z)["img"]
     beta_src, lm_src = reg(img)
     beta_tgt = beta_src.clone()
-    beta_tgt[:, MOUTH_EXP] = (torch.rand(n, len(MOUTH_EXP), generator=generator) * 2 - 1).to(dev)
+    beta_tgt[:, MOUTH_EXP] = mouth_targets(n, generator, targets).to(dev)
     scam = prior_studio_camera(0.0, math.pi / 2, G.cfg, 64)
     shift = model_landmarks_px(beta_tgt.cpu(), scam) - model_landmarks_px(beta_src.cpu(), scam)
     return {"ws": ws, "bg_z": bg_z, "cam": cam, "pose": torch.tensor([[0.0, math.pi / 2]], device=dev).expand(n, 2),
@@ -190,28 +200,51 @@ class LipaintConfig(Config):
     lambda_ldm: float = 1.0          # Eq. 11 weights (paper: 1.0, 1.0, 0.1)
     lambda_3dmm: float = 1.0
     lambda_gan: float = 0.1
+    lambda_keep: float = 10.0        # ours: the render outside the mouth stays the prior's (0: the paper's three terms only)
+    keep_margin: float = 0.5         # the mouth box (target and source lips) grows by this fraction of its size on each side
     lr: float = 1e-5                 # Adam learning rate (paper: 1e-5)
     batch: int = 4                   # samples per step
     steps: int = 600                 # training steps
     truncation_psi: float = 0.7      # truncation of the sampled styles
+    targets: str = "face_world"      # random mouths: the face world's distribution, or "paper" (U[-1, 1])
     seed: int = 0
     ckpt_every: int = 100            # steps between atomic checkpoints
     PRESETS: ClassVar[dict] = {
         "smoke": dict(hidden=16, batch=2, steps=3, ckpt_every=2),
         "quick": dict(),
         "paper": dict(batch=8, steps=20000, ckpt_every=1000),
-        "cpu": dict(batch=8, steps=3000, lr=1e-4, ckpt_every=250),   # the paper's batch, 10x its learning rate: minutes on a CPU
+        "paper_literal": dict(batch=8, steps=20000, ckpt_every=1000, targets="paper", lambda_keep=0.0),   # the paper's recipe word for word
+        "cpu": dict(batch=8, steps=6000, lr=1e-4, ckpt_every=250),   # the paper's batch, 10x its learning rate: 33 min on a 2-core CPU
     }
+
+    def __post_init__(self):
+        if self.targets not in MOUTH_TARGETS: raise InputError(f"targets={self.targets!r}", f"must be one of {MOUTH_TARGETS}")
+
+def outside_mouth(lm_a: Tensor, lm_b: Tensor,   # [B, 68, 2] unit coordinates (two landmark sets, e.g. source and target)
+                  size: int, margin: float = 0.5) -> Tensor:   # -> [B, 1, size, size]
+    "1 outside the box around both sets' lips (48-67), grown by `margin` of its size on each side; 0 inside."
+    m = torch.cat([lm_a[:, 48:68], lm_b[:, 48:68]], 1)
+    lo, hi = m.amin(1), m.amax(1)                                           # [B, 2] (x, y)
+    pad = (hi - lo) * margin
+    lo, hi = lo - pad, hi + pad
+    c = (torch.arange(size, device=m.device, dtype=m.dtype) + 0.5) * (2.0 / size) - 1   # pixel centres
+    inx = (c[None] >= lo[:, :1]) & (c[None] <= hi[:, :1])                   # [B, size] columns
+    iny = (c[None] >= lo[:, 1:]) & (c[None] <= hi[:, 1:])                   # [B, size] rows
+    return (~(iny[:, :, None] & inx[:, None, :]))[:, None].to(m.dtype)
 
 def lipaint_losses(net: LipaintNet, G: StyleNeRFGenerator, D: StyleNeRFDiscriminator | None, reg: FaceRegressor, s: dict,
                    cfg: LipaintConfig) -> dict:
-    "Eq. 9-11 on samples `s` from `lipaint_samples`: dict of ldm, 3dmm, gan and the weighted total."
+    "Eq. 9-11 on samples `s` from `lipaint_samples`, and our term `keep`: dict of ldm, 3dmm, gan, keep and the weighted total."
     ws2 = lipaint_ws(net, s["ws"], s["beta_tgt"], G.num_ws_nerf)
     img = G.synthesis(ws2, s["cam"], bg_z=s["bg_z"])["img"]
     beta, lm = reg(img)
-    out = {"ldm": (lm - s["lm_tgt"]).square().sum(-1).mean(), "3dmm": (beta - s["beta_tgt"]).square().mean(),
+    px = img.shape[-1] / 2                                                   # unit coordinates -> pixels
+    out = {"ldm": ((lm - s["lm_tgt"]) * px).square().sum(-1).mean(), "3dmm": (beta - s["beta_tgt"]).square().mean(),
            "gan": F.softplus(-D(img, pose=s["pose"])).mean() if D is not None and cfg.lambda_gan > 0 else img.new_zeros([])}
-    out["total"] = cfg.lambda_ldm * out["ldm"] + cfg.lambda_3dmm * out["3dmm"] + cfg.lambda_gan * out["gan"]
+    keep = outside_mouth(s["lm_src"], s["lm_tgt"], img.shape[-1], cfg.keep_margin)
+    out["keep"] = (keep * (img - s["img"]).square()).sum() / (keep.sum() * img.shape[1]).clamp_min(1)
+    out["total"] = (cfg.lambda_ldm * out["ldm"] + cfg.lambda_3dmm * out["3dmm"] + cfg.lambda_gan * out["gan"]
+                    + cfg.lambda_keep * out["keep"])
     out["img"] = img
     return out
 
@@ -227,7 +260,7 @@ class LipaintTrainer:
         self.n_step, self.log = 0, []
 
     def step(self) -> dict:
-        s = lipaint_samples(self.G, self.reg, self.cfg.batch, self.gen, self.cfg.truncation_psi)
+        s = lipaint_samples(self.G, self.reg, self.cfg.batch, self.gen, self.cfg.truncation_psi, self.cfg.targets)
         L = lipaint_losses(self.net, self.G, self.D, self.reg, s, self.cfg)
         if not torch.isfinite(L["total"]): raise FloatingPointError(f"non-finite LipaintNet loss at step {self.n_step}")
         self.opt.zero_grad(set_to_none=True); L["total"].backward(); self.opt.step()
@@ -243,7 +276,9 @@ class LipaintTrainer:
 
     def load(self, path) -> "LipaintTrainer":
         state, cfg, _ = load_checkpoint(path)
-        if cfg != self.cfg.to_dict(): raise InputError(path, f"was written by a different LipaintConfig ({cfg})")
+        sched = ("steps", "ckpt_every")                      # may differ: a finished run can be extended
+        if {k: v for k, v in cfg.items() if k not in sched} != {k: v for k, v in self.cfg.to_dict().items() if k not in sched}:
+            raise InputError(path, f"was written by a different LipaintConfig ({cfg})")
         load_state_dict_checked(self.net, state["net"], str(path))
         self.opt.load_state_dict(state["opt"]); self.gen.set_state(state["rng"])
         self.n_step, self.log = int(state["n_step"]), list(state["log"])
@@ -262,14 +297,14 @@ def train_lipaintnet(cfg: LipaintConfig, G: StyleNeRFGenerator, D: StyleNeRFDisc
         while tr.n_step < cfg.steps:
             if max_seconds is not None and time.perf_counter() - t0 > max_seconds: break
             logs = tr.step(); tr.log.append(logs); bar.update(1)
-            bar.set_postfix({k: round(logs[k], 4) for k in ("ldm", "3dmm", "gan")})
+            bar.set_postfix({k: round(logs[k], 4) for k in ("ldm", "3dmm", "gan", "keep")})
             if tr.n_step % cfg.ckpt_every == 0: tr.save(ck)
     tr.save(ck)
     return tr
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #825d375c
 REGRESSOR_FILE, LIPAINT_FILE = "nerffacespeech/face_regressor.safetensors", "nerffacespeech/lipaintnet.safetensors"
-LIPAINT_COMMAND = "python -m talking_heads.nerffacespeech.lipaintnet --preset paper --out runs/lipaint_paper_pose --minutes 14 --export data/nerffacespeech"
+LIPAINT_COMMAND = "python -m talking_heads.nerffacespeech.lipaintnet --preset cpu --out runs/lipaint_cpu_fw --export data/nerffacespeech"
 
 def export_regressor(reg: FaceRegressor, path, errors: dict | None = None) -> Path:
     "Write the estimator with its architecture and held-out errors."
@@ -299,9 +334,10 @@ def load_lipaintnet(path=None, device="cpu") -> LipaintNet:
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #c4f9ba8b
 @torch.no_grad()
-def lipaint_evaluate(net: LipaintNet, G: StyleNeRFGenerator, reg: FaceRegressor, n: int = 16, seed: int = 999) -> dict:
+def lipaint_evaluate(net: LipaintNet, G: StyleNeRFGenerator, reg: FaceRegressor, n: int = 16, seed: int = 999,
+                     targets: str = "face_world") -> dict:
     "Mouth-coefficient MAE and mouth-landmark error (pixels at 64) of G(w') vs the targets, and the same for G(w)."
-    s = lipaint_samples(G, reg, n, torch.Generator().manual_seed(seed))
+    s = lipaint_samples(G, reg, n, torch.Generator().manual_seed(seed), targets=targets)
     res = {}
     for name, ws in (("lipaint", lipaint_ws(net, s["ws"], s["beta_tgt"], G.num_ws_nerf)), ("unchanged", s["ws"])):
         beta, lm = reg(G.synthesis(ws, s["cam"], bg_z=s["bg_z"])["img"])
@@ -321,6 +357,7 @@ def main(argv=None):
     p.add_argument("--prior-run", default="runs/prior_quick", help="the prior's run folder (its studio_set.npz trains the estimator)")
     p.add_argument("--prior-preset", default="quick", help="PriorTrainConfig preset of that studio set")
     p.add_argument("--regressor-steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=None, help="train to this many steps instead of the preset's (extends a finished run)")
     a = p.parse_args(argv)
     dev = get_device(a.device)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -331,7 +368,9 @@ def main(argv=None):
         reg, err = train_regressor(data, steps=a.regressor_steps, progress=True)
         export_regressor(reg, reg_path, err)
     reg = load_face_regressor(reg_path, dev)
-    tr = train_lipaintnet(LipaintConfig.preset(a.preset), G, D, reg, out, None if a.minutes is None else 60 * a.minutes)
+    cfg = LipaintConfig.preset(a.preset)
+    if a.steps is not None: cfg = cfg.replace(steps=a.steps)
+    tr = train_lipaintnet(cfg, G, D, reg, out, None if a.minutes is None else 60 * a.minutes)
     ev = lipaint_evaluate(tr.net, G, reg)
     (out/"evaluation.json").write_text(json.dumps(ev, indent=2))
     if a.export:
