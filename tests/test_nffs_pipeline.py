@@ -78,6 +78,15 @@ def test_expressions_move_the_frames(G, astronaut, tmp_path):
     moving = torch.stack(list(clip_frames(setup_clip(inv, photo, betas, model), chunk=4)))
     assert (still - still[:1]).abs().max() < 1e-5
     assert (moving[-1] - moving[0]).abs().max() > 1e-3
+    # relative motion: Audio2Exp's answer to silence from the photo's fit is the rest, so a clip held at it does not move
+    from talking_heads.audio2exp import load_embedded_audio2exp
+    from talking_heads.nerffacespeech.deformation import DeformConfig, rest_expression
+    rel = DeformConfig(motion="relative")
+    rest = rest_expression(load_embedded_audio2exp(), photo.fit.beta, rel)
+    held = torch.stack(list(clip_frames(setup_clip(inv, photo, rest.expand(3, -1), model, deform_cfg=rel), chunk=4)))
+    assert (held - still[:3]).abs().max() < 1e-5
+    opening = torch.stack(list(clip_frames(setup_clip(inv, photo, rest + betas, model, deform_cfg=rel), chunk=4)))
+    assert (opening[-1] - opening[0]).abs().max() > 1e-3
 
 
 def test_command(G, astronaut, wav_path, tmp_path):

@@ -18,9 +18,9 @@ from ..face import LABELS, MorphableModel
 from ..geometry import project_points
 
 # %% auto #0
-__all__ = ['DeformConfig', 'audio_expressions', 'audio_faces', 'plane_half_extent', 'pixels_to_plane', 'plane_to_pixels',
-           'vertex_normals', 'visible_vertices', 'vertices_to_plane', 'nearest_vertex', 'nearest_vertex_loop',
-           'RayDeformer', 'ClipDeformation', 'clip_deformation']
+__all__ = ['DeformConfig', 'audio_expressions', 'rest_expression', 'audio_faces', 'plane_half_extent', 'pixels_to_plane',
+           'plane_to_pixels', 'vertex_normals', 'visible_vertices', 'vertices_to_plane', 'nearest_vertex',
+           'nearest_vertex_loop', 'RayDeformer', 'ClipDeformation', 'clip_deformation']
 
 # %% ../../nbs/nerffacespeech/34_deformation.ipynb #66d79faa
 @dataclass
@@ -33,10 +33,15 @@ class DeformConfig(Config):
     half_extent: float | None = None  # plane half-width of the image; None: tan(fov/2) * radius of the prior (official: 0.10)
     max_dist: float | None = 0.012  # plane units; samples farther from every vertex stay (None: no cut-off, official)
     chunk: int = 16384              # samples per cdist block
+    motion: str = "absolute"        # "absolute": Eq. 5 as written; "relative": the audio's motion from Audio2Exp's silence on the photo's fit
     PRESETS: ClassVar[dict] = {
         "paper": dict(),
         "official": dict(half_extent=0.10, max_dist=None),
+        "relative": dict(motion="relative"),
     }
+
+    def __post_init__(self):
+        if self.motion not in ("absolute", "relative"): raise InputError(f"motion={self.motion!r}", "must be 'absolute' or 'relative'")
 
 # %% ../../nbs/nerffacespeech/34_deformation.ipynb #853bf1a6
 @torch.no_grad()
@@ -59,6 +64,11 @@ def audio_expressions(net: SimpleWrapperV2,
         out.append(beta)
         ref = (1 - cfg.alpha_m) * b0 + cfg.alpha_m * beta
     return torch.stack(out) * cfg.exp_scale
+
+def rest_expression(net: SimpleWrapperV2, beta_init, cfg: DeformConfig | None = None, seconds: float = 0.4) -> Tensor:   # -> [64]
+    "What Audio2Exp says for silence from the photo's reference (scaled like `audio_expressions`): the rest of `motion=\"relative\"`."
+    from talking_heads.audio2exp import audio_windows
+    return audio_expressions(net, audio_windows(np.zeros(int(16000 * seconds), np.float32)), beta_init, cfg)[-1]
 
 def audio_faces(model: MorphableModel, alpha, betas) -> Tensor:   # alpha [n_id], betas [T, 64] -> [T, V, 3]
     "Eq. 5: the 3DMM meshes (head frame) of the photo's identity with each frame's expression."
@@ -180,11 +190,15 @@ class ClipDeformation:
     def deform(self, t: int): return self.deformer.frame(self.frames2d[t])
 
 def clip_deformation(model: MorphableModel, fit, betas: Tensor,   # fit: FitResult of the aligned crop; betas [T, 64]
-                     prior_cfg, cfg: DeformConfig | None = None, anchors: Tensor | None = None) -> ClipDeformation:
+                     prior_cfg, cfg: DeformConfig | None = None, anchors: Tensor | None = None,
+                     rest: Tensor | None = None) -> ClipDeformation:   # rest [64]: needed with cfg.motion == "relative"
     "The photo's mesh, each frame's mesh and the deformer, from the fit and the clip's expressions."
     cfg = cfg or DeformConfig()
     h = plane_half_extent(prior_cfg, cfg)
     betas = torch.as_tensor(betas, dtype=torch.float32).reshape(-1, model.n_exp)
+    if cfg.motion == "relative":
+        if rest is None: raise InputError("rest", "motion='relative' needs the rest expression (rest_expression)")
+        betas = torch.as_tensor(fit.beta, dtype=torch.float32).reshape(1, -1) + betas - torch.as_tensor(rest, dtype=torch.float32).reshape(1, -1)
     V = audio_faces(model, fit.alpha, torch.cat([torch.as_tensor(fit.beta, dtype=torch.float32).reshape(1, -1), betas]))
     vis = visible_vertices(model, V[0], fit.c2w, cfg.vertex_stride)
     P = vertices_to_plane(V[:, vis], fit.c2w, fit.K, fit.image_size, h)

@@ -159,7 +159,12 @@ def setup_clip(inv, photo, betas: Tensor, model, yaw: float = 0.0, pitch: float 
     from talking_heads.nerffacespeech.deformation import clip_deformation
     G = inv.G
     dev = inv.ws.device
-    cd = clip_deformation(model, photo.fit, betas.cpu(), G.cfg, deform_cfg)
+    rest = None
+    if deform_cfg is not None and deform_cfg.motion == "relative":
+        from talking_heads.audio2exp import load_embedded_audio2exp
+        from talking_heads.nerffacespeech.deformation import rest_expression
+        rest = rest_expression(load_embedded_audio2exp(), photo.fit.beta, deform_cfg).cpu()
+    cd = clip_deformation(model, photo.fit, betas.cpu(), G.cfg, deform_cfg, rest=rest)
     cam = offset_camera(photo.cam2world, yaw, pitch).to(dev)
     masks = lip = None
     if lipaint is not None:
