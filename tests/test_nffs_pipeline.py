@@ -89,7 +89,7 @@ def test_expressions_move_the_frames(G, astronaut, tmp_path):
     assert (opening[-1] - opening[0]).abs().max() > 1e-3
 
 
-def test_command(G, astronaut, wav_path, tmp_path):
+def test_command(G, astronaut, wav_path, tmp_path, capsys):
     "The parser the CLI mounts: a prior .safetensors from --checkpoint, the astronaut, json figures on stdout."
     from PIL import Image
     Image.fromarray(astronaut).save(tmp_path / "astronaut.png")
@@ -98,9 +98,12 @@ def test_command(G, astronaut, wav_path, tmp_path):
     add_parser(ap.add_subparsers())
     args = ap.parse_args(["nerffacespeech", "--image", str(tmp_path / "astronaut.png"), "--audio", str(wav_path),
                           "--out", str(tmp_path / "o.mp4"), "--preset", "smoke", "--checkpoint", str(tmp_path / "prior.safetensors"),
-                          "--no-lipaintnet", "--device", "cpu", "--quiet", "--yaw", "10"])
+                          "--no-lipaintnet", "--device", "cpu", "--quiet", "--yaw", "10", "--motion", "relative"])
     assert args.func(args) == 0
     assert video_info(tmp_path / "o.mp4").has_audio
+    assert '"motion": "relative"' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        ap.parse_args(["nerffacespeech", "--image", "a.png", "--audio", "a.wav", "--out", "o.mp4", "--motion", "both"])
 
 
 def test_missing_prior_names_the_file_and_command(monkeypatch, tmp_path):

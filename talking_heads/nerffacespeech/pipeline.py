@@ -203,7 +203,7 @@ def _to_uint8(img: Tensor) -> np.ndarray:   # [3, R, R] in [-1, 1] -> [R, R, 3] 
     return ((img.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
 
 def talk(image, audio, out_mp4, *, yaw: float = 0.0, pitch: float = 0.0, preset: str | NFFSPreset = "quick",
-         checkpoint=None, lipaintnet=True, alpha_m: float = 0.5, lambda_exp: float = 1.5, blend: bool = True,
+         checkpoint=None, lipaintnet=True, alpha_m: float = 0.5, lambda_exp: float = 1.5, blend: bool = True, motion: str = "absolute",
          device="auto", progress: bool = True, cache=True, fps: float = 25, faces: str = "largest") -> dict:
     "A talking-head mp4 of the face in `image` speaking `audio` (`faces='single'` refuses several faces); returns the run's figures."
     from talking_heads.audio2exp import load_embedded_audio2exp
@@ -219,7 +219,7 @@ def talk(image, audio, out_mp4, *, yaw: float = 0.0, pitch: float = 0.0, preset:
     if abs(yaw) > p.max_yaw or abs(pitch) > p.max_pitch:
         raise InputError(f"yaw={yaw:g}, pitch={pitch:g}", f"the view must stay within |yaw| <= {p.max_yaw:g} and "
                                                             f"|pitch| <= {p.max_pitch:g} degrees of the photo's")
-    dcfg = DeformConfig(alpha_m=alpha_m, exp_scale=lambda_exp)
+    dcfg = DeformConfig(alpha_m=alpha_m, exp_scale=lambda_exp, motion=motion)
     if not 0 <= alpha_m <= 1: raise InputError(f"alpha_m={alpha_m:g}", "must be in [0, 1]")
     dev = get_device(device)
     G, source = load_generator(checkpoint, dev)
@@ -238,7 +238,7 @@ def talk(image, audio, out_mp4, *, yaw: float = 0.0, pitch: float = 0.0, preset:
         for img in clip_frames(s, chunk=p.chunk, progress=progress): vw.write(_to_uint8(img))
     t3 = time.perf_counter()
     return dict(out=str(out_mp4), frames=len(betas), seconds=len(wav) / 16000, fps=fps, resolution=G.cfg.img_resolution,
-                generator=source, lipaintnet=lip is not None, blend=blend, yaw=yaw, pitch=pitch, preset=p.to_dict(),
+                generator=source, lipaintnet=lip is not None, blend=blend, motion=motion, yaw=yaw, pitch=pitch, preset=p.to_dict(),
                 inversion_cached=inv.cached, inversion_key=inv.key, perceptual_loss=inv.loss_name, device=str(dev),
                 faces_found=photo.n_faces, head_angles=[round(float(a), 1) for a in photo.head_angles],
                 prepare_s=t1 - t0, inversion_s=t2 - t1, render_s=t3 - t2, total_s=t3 - t0)
@@ -247,7 +247,7 @@ def talk(image, audio, out_mp4, *, yaw: float = 0.0, pitch: float = 0.0, preset:
 def _cmd_nerffacespeech(args) -> int:
     stats = talk(args.image, args.audio, args.out, yaw=args.yaw, pitch=args.pitch, preset=args.preset,
                  checkpoint=args.checkpoint, lipaintnet=False if args.no_lipaintnet else (args.lipaintnet or True), alpha_m=args.alpha_m,
-                 lambda_exp=args.lambda_exp, blend=not args.no_blend, device=args.device, progress=not args.quiet,
+                 lambda_exp=args.lambda_exp, blend=not args.no_blend, motion=args.motion, device=args.device, progress=not args.quiet,
                  faces="single" if args.single_face else "largest")
     print_stats(stats)
     return 0
@@ -269,6 +269,8 @@ def add_parser(subparsers):
     p.add_argument("--no-blend", action="store_true", help="LipaintNet's features everywhere instead of the mouth-mask blend")
     p.add_argument("--alpha-m", type=float, default=0.5, help="Eq. 4 momentum of Audio2Exp's reference")
     p.add_argument("--lambda-exp", type=float, default=1.5, help="expression scale")
+    p.add_argument("--motion", default="absolute", choices=["absolute", "relative"],
+                   help="ray deformation: Eq. 5 as written, or the audio's motion from Audio2Exp's silence (see 34_deformation)")
     p.add_argument("--single-face", action="store_true", help="refuse a photo with several faces (default: animate the largest, with a warning)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
