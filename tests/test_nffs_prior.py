@@ -135,18 +135,12 @@ def test_shipped_networks_fit_together():
 def test_shipped_lipaintnet_follows_the_jaw():
     "The shipped LipaintNet opens the prior's mouth with jaw_open and leaves the face outside the mouth as it was."
     if not all((data_dir() / r).exists() for r in SHIPPED): pytest.skip("the trained networks are not shipped")
-    from talking_heads.face import EXP
     G, net, reg = prior.load_prior(), lp.load_lipaintnet(), lp.load_face_regressor()
     with torch.no_grad():
         s = lp.lipaint_samples(G, reg, 8, torch.Generator().manual_seed(11))
-        jaw, gap, rest = [], [], []
-        for j in (0.0, 1.0):
-            b = s["beta_src"].clone(); b[:, lp.MOUTH_EXP] = 0; b[:, EXP["jaw_open"]] = j
-            img = G.synthesis(lp.lipaint_ws(net, s["ws"], b, G.num_ws_nerf), s["cam"], bg_z=s["bg_z"])["img"]
-            e, l = reg(img)
-            jaw.append(e[:, EXP["jaw_open"]]); gap.append((l[:, 66, 1] - l[:, 62, 1]) * 32)   # inner lips, pixels at 64
-            keep = lp.outside_mouth(s["lm_src"], s["lm_src"], img.shape[-1], 0.5)
-            rest.append(((keep * (img - s["img"]).abs()).sum() / (3 * keep.sum())).item())
-    assert (jaw[1] > jaw[0] + 0.3).all(), (jaw[0], jaw[1])       # the estimator reads the jaw it was asked for
-    assert (gap[1] > gap[0]).all(), (gap[0], gap[1])             # the lips part
+        shut, wide = lp.lipaint_jaw_sweep(net, G, reg, s, 0.0), lp.lipaint_jaw_sweep(net, G, reg, s, 1.0)
+        keep = lp.outside_mouth(s["lm_src"], s["lm_src"], s["img"].shape[-1], 0.5)
+        rest = [((keep * (r["img"] - s["img"]).abs()).sum() / (3 * keep.sum())).item() for r in (shut, wide)]
+    assert (wide["jaw_open"] > shut["jaw_open"] + 0.3).all(), (shut["jaw_open"], wide["jaw_open"])   # the estimator reads the jaw asked for
+    assert (wide["lip_gap_px"] > shut["lip_gap_px"]).all(), (shut["lip_gap_px"], wide["lip_gap_px"])   # the lips part
     assert max(rest) < 0.1, rest                                 # outside the mouth: under 5% of the range on average

@@ -27,7 +27,8 @@ __all__ = ['MOUTH_EXP', 'MOUTH_TARGETS', 'REGRESSOR_FILE', 'LIPAINT_FILE', 'LIPA
            'landmarks_to_unit', 'regressor_targets', 'regressor_loss', 'train_regressor', 'regressor_errors',
            'model_landmarks_px', 'LipaintNet', 'lipaint_ws', 'front_camera', 'mouth_targets', 'lipaint_samples',
            'LipaintConfig', 'outside_mouth', 'lipaint_losses', 'LipaintTrainer', 'train_lipaintnet', 'export_regressor',
-           'load_face_regressor', 'export_lipaintnet', 'load_lipaintnet', 'lipaint_evaluate', 'main']
+           'load_face_regressor', 'export_lipaintnet', 'load_lipaintnet', 'lipaint_evaluate', 'lipaint_jaw_sweep',
+           'main']
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #d8261813
 class FaceRegressor(nn.Module):
@@ -344,6 +345,16 @@ def lipaint_evaluate(net: LipaintNet, G: StyleNeRFGenerator, reg: FaceRegressor,
         res[f"{name}_mouth_exp_mae"] = (beta - s["beta_tgt"])[:, MOUTH_EXP].abs().mean().item()
         res[f"{name}_mouth_lm_px"] = ((lm - s["lm_tgt"])[:, IBUG_MOUTH] * 32).norm(dim=-1).mean().item()
     return res
+
+@torch.no_grad()
+def lipaint_jaw_sweep(net: LipaintNet, G: StyleNeRFGenerator, reg: FaceRegressor, s: dict,   # s: lipaint_samples
+                      jaw: float) -> dict:
+    "G(w') with every mouth coefficient of `s` at rest but `jaw_open = jaw`: the image, the estimator's jaw_open and inner-lip gap (pixels at 64)."
+    b = s["beta_src"].clone(); b[:, MOUTH_EXP] = 0; b[:, EXP["jaw_open"]] = jaw
+    img = G.synthesis(lipaint_ws(net, s["ws"], b, G.num_ws_nerf), s["cam"], bg_z=s["bg_z"])["img"]
+    e, l = reg(img)
+    return {"img": img, "jaw_open": e[:, EXP["jaw_open"]], "lip_gap_px": (l[:, 66, 1] - l[:, 62, 1]) * 32}
+
 
 # %% ../../nbs/nerffacespeech/37_lipaintnet.ipynb #949eb31a
 def main(argv=None):
