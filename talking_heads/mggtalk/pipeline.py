@@ -125,7 +125,8 @@ def prepare_source(image, p: MGGPreset, estimator="embedded", refiner=None) -> S
     from talking_heads.mggtalk.symmetry import symmetric_completion
     what = str(image) if isinstance(image, (str, Path)) else "photo"
     photo = prepare_photo(image, p.size, embedded_face_model(), FitConfig.preset(p.fit), max_yaw=180.0, max_pitch=180.0,
-                          fov=p.fov, min_face=min(48.0, p.size / 2))
+                          fov=p.fov, min_face=min(48.0, p.size / 2),
+                          calibration=None)   # the calibration saw |yaw| <= 33 degrees; these photos may be profiles
     pitch, yaw = float(photo.head_angles[0]), float(photo.head_angles[1])
     if abs(yaw) > p.max_yaw:
         raise InputError(what, f"the head is turned {yaw:+.0f} degrees from frontal; MGGTalk completes one hidden side by symmetry "

@@ -21,9 +21,9 @@ from .stylenerf import StyleNeRFGenerator, camera_from_rotation
 
 # %% auto #0
 __all__ = ['HEAD_TO_NERF', 'CV_TO_GL', 'ffhq_quad', 'crop_points', 'align_face', 'to_crop', 'nerf_camera', 'PreparedPhoto',
-           'image_sha256', 'check_head_pose', 'prepare_photo', 'prepare_audio', 'PerceptualLoss', 'InversionConfig',
-           'w_stats', 'projection_lr', 'project', 'tune', 'Inversion', 'generator_fingerprint', 'inversion_key',
-           'invert']
+           'image_sha256', 'check_head_pose', 'photo_calibration', 'prepare_photo', 'prepare_audio', 'PerceptualLoss',
+           'InversionConfig', 'w_stats', 'projection_lr', 'project', 'tune', 'Inversion', 'generator_fingerprint',
+           'inversion_key', 'invert']
 
 # %% ../../nbs/nerffacespeech/33_inversion.ipynb #fa946d8e
 def ffhq_quad(lm68) -> np.ndarray:   # [68, 2] pixels -> [4, 2]: top-left, bottom-left, bottom-right, top-right
@@ -104,10 +104,23 @@ def check_head_pose(fit: FitResult, max_yaw: float = 45.0, max_pitch: float = 40
     if abs(float(a[0])) > max_pitch:
         raise InputError(what, f"the head is tilted {float(a[0]):+.0f} degrees up/down; at most {max_pitch:g} is accepted")
 
+def photo_calibration(calibration, model: MorphableModel):
+    """The landmark calibration `prepare_photo` applies before the fit: "auto" takes the shipped one when `model` is the
+    model it was made for (the embedded model) and none otherwise; None or False: none; a path or a `LandmarkCalibration`."""
+    from talking_heads.landmark_calibration import LandmarkCalibration, load_landmark_calibration
+    if calibration is None or calibration is False: return None
+    if isinstance(calibration, str) and calibration == "auto":
+        cal = load_landmark_calibration()
+        return cal if cal.meta.get("model") == model.name else None
+    cal = calibration if isinstance(calibration, LandmarkCalibration) else load_landmark_calibration(calibration)
+    if cal.meta.get("model") != model.name:
+        raise InputError("calibration", f"was made for the keypoints of model {cal.meta.get('model')!r}, not of {model.name!r}")
+    return cal
+
 def prepare_photo(image, resolution: int, model: MorphableModel | None = None, fit_config: FitConfig | None = None,
                   faces: str = "largest", min_face: float = 48.0, max_pixels: int = 64_000_000, detect_side: int = 2048,
-                  max_yaw: float = 45.0, max_pitch: float = 40.0, fov: float | None = 12.0) -> PreparedPhoto:
-    "Check a photo, find its face, align it to the prior's framing at `resolution`, fit the 3DMM and build the camera."
+                  max_yaw: float = 45.0, max_pitch: float = 40.0, fov: float | None = 12.0, calibration="auto") -> PreparedPhoto:
+    "Check a photo, find its face, align it to the prior's framing at `resolution`, fit the 3DMM (to calibrated points) and build the camera."
     from talking_heads.landmarks import detect_landmarks, read_rgb_image
     if faces not in ("largest", "single"): raise InputError(f"faces={faces!r}", "must be 'largest' or 'single'")
     what = str(image) if isinstance(image, (str, Path)) else "photo"
@@ -133,7 +146,9 @@ def prepare_photo(image, resolution: int, model: MorphableModel | None = None, f
     crop, quad = align_face(rgb, lm, resolution)
     lm_crop = to_crop(lm, quad, resolution)
     focal = None if fov is None else resolution / 2 / math.tan(math.radians(fov) / 2)
-    fit = fit_image(lm_crop, (resolution, resolution), model or embedded_face_model(), fit_config, focal)
+    model = model or embedded_face_model()
+    cal = photo_calibration(calibration, model)
+    fit = fit_image(lm_crop if cal is None else cal(lm_crop), (resolution, resolution), model, fit_config, focal)
     check_head_pose(fit, max_yaw, max_pitch, what)
     return PreparedPhoto(crop * 2 - 1, fit, nerf_camera(fit), lm_crop.astype(np.float32), quad, image_sha256(rgb),
                          len(found), fit.head_angles)
