@@ -76,6 +76,8 @@ class LandmarkCalibration:
     mean_shape: np.ndarray     # [136] mean of (x - template) over the fitting set
     mean_offset: np.ndarray    # [136] mean of (truth - x) over the fitting set
     M: np.ndarray              # [136, 136] ridge regression of the offset on the shape
+    precision: np.ndarray      # [136, 136] inverse covariance of (x - template) over the fitting set (regularised)
+    domain_limit: float        # the largest Mahalanobis distance of a shape the calibration applies to
     meta: dict = field(default_factory=dict)
 
     def normalise(self, lm):  # [..., 68, 2] -> (x [..., 68, 2], (s, R, t))
@@ -89,6 +91,17 @@ class LandmarkCalibration:
         f = (x - self.template).reshape(*x.shape[:-2], 136) - self.mean_shape
         return (self.mean_offset + f @ self.M).reshape(x.shape)
 
+    def domain_distance(self, lm) -> np.ndarray:  # [..., 68, 2] -> [...]
+        "Mahalanobis distance of the normalised shape from the shapes the calibration was fitted on."
+        x, _ = self.normalise(lm)
+        f = (x - self.template).reshape(*x.shape[:-2], 136) - self.mean_shape
+        return np.sqrt(np.einsum("...i,ij,...j->...", f, self.precision, f))
+
+    def in_domain(self, lm):
+        "Whether the calibration applies to these points (a bool, or an array of them for a stack)."
+        ok = self.domain_distance(lm) <= self.domain_limit
+        return bool(ok) if np.ndim(ok) == 0 else ok
+
     def __call__(self, lm):
         "Calibrated landmarks `[..., 68, 2]` (pixels in, pixels out; NumPy or torch, the input's dtype)."
         x, sim = self.normalise(lm)
@@ -97,7 +110,8 @@ class LandmarkCalibration:
         return out.astype(np.asarray(lm).dtype if np.asarray(lm).dtype.kind == "f" else np.float64)
 
     def state(self) -> dict:
-        return {k: torch.from_numpy(np.ascontiguousarray(getattr(self, k), np.float64)) for k in ("template", "mean_shape", "mean_offset", "M")}
+        st = {k: torch.from_numpy(np.ascontiguousarray(getattr(self, k), np.float64)) for k in ("template", "mean_shape", "mean_offset", "M", "precision")}
+        return {**st, "domain_limit": torch.tensor([float(self.domain_limit)], dtype=torch.float64)}
 
     def save(self, path) -> Path:
         "Write the calibration as a .safetensors checkpoint with its meta in the .json sidecar."
@@ -105,15 +119,19 @@ class LandmarkCalibration:
 
     @classmethod
     def _from_state(cls, state, meta, path) -> "LandmarkCalibration":
-        want = {"template": (68, 2), "mean_shape": (136,), "mean_offset": (136,), "M": (136, 136)}
+        want = {"template": (68, 2), "mean_shape": (136,), "mean_offset": (136,), "M": (136, 136), "precision": (136, 136), "domain_limit": (1,)}
         bad = [f"{k} (expected shape {list(s)}, found {list(state[k].shape) if k in state else 'nothing'})"
                for k, s in want.items() if k not in state or tuple(state[k].shape) != s]
         if bad: raise InputError(path, "is not a landmark calibration: " + "; ".join(bad))
-        return cls(**{k: state[k].numpy().astype(np.float64) for k in want}, meta=dict(meta))
+        arrays = {k: state[k].numpy().astype(np.float64) for k in want}
+        return cls(**{**arrays, "domain_limit": float(arrays["domain_limit"][0])}, meta=dict(meta))
 
 # %% ../nbs/16_landmark_calibration.ipynb #7dedb44b
-def fit_calibration(detected, truth, ridge: float = 1e-5, meta: dict | None = None) -> LandmarkCalibration:
-    "Fit a `LandmarkCalibration` to pairs of detected and true points `[n, 68, 2]` (pixels); `ridge` is relative to the largest eigenvalue."
+def fit_calibration(detected, truth, ridge: float = 1e-5, meta: dict | None = None, domain_quantile: float = 0.999,
+                    domain_margin: float = 1.5) -> LandmarkCalibration:
+    """Fit a `LandmarkCalibration` to pairs of detected and true points `[n, 68, 2]` (pixels); `ridge` is relative to the
+    largest eigenvalue. Its domain: shapes within `domain_margin` times the `domain_quantile` of the fitting set's
+    Mahalanobis distances (the same relative regularisation)."""
     D, T = _as_points(detected, "detected"), _as_points(truth, "truth")
     if D.shape != T.shape or D.ndim != 3: raise InputError("detected, truth", f"expected two stacks [n, 68, 2] of one shape, got {list(D.shape)} and {list(T.shape)}")
     if len(D) < 2: raise InputError("detected", f"needs at least 2 pairs, got {len(D)}")
@@ -125,8 +143,12 @@ def fit_calibration(detected, truth, ridge: float = 1e-5, meta: dict | None = No
     mf, my = F.mean(0), Y.mean(0)
     Fc, Yc = F - mf, Y - my
     G = Fc.T @ Fc
-    M = np.linalg.solve(G + ridge * np.linalg.eigvalsh(G)[-1] * np.eye(136), Fc.T @ Yc)
-    return LandmarkCalibration(template, mf, my, M, dict(meta or {}, pairs=len(D), ridge=ridge))
+    reg = G + ridge * np.linalg.eigvalsh(G)[-1] * np.eye(136)
+    M = np.linalg.solve(reg, Fc.T @ Yc)
+    P = np.linalg.inv(reg / len(D))
+    dist = np.sqrt(np.einsum("ni,ij,nj->n", Fc, P, Fc))
+    limit = float(domain_margin * np.quantile(dist, domain_quantile))
+    return LandmarkCalibration(template, mf, my, M, P, limit, dict(meta or {}, pairs=len(D), ridge=ridge))
 
 def calibration_errors(cal: LandmarkCalibration | None, detected, truth) -> dict:
     "Distance (pixels, and normalised by the true inter-ocular distance) of the detected or calibrated points to the truth, overall and per part."
@@ -242,12 +264,14 @@ def _run(a) -> int:
     out = split_by_subject(data["subject"], a.held_out)
     cal = fit_calibration(data["detected"][~out], data["truth"][~out], a.ridge)
     before, after = (calibration_errors(c, data["detected"][out], data["truth"][out]) for c in (None, cal))
+    inside = float(np.mean(cal.in_domain(data["detected"][out])))
     cal.meta.update(detector="talking_heads.landmarks.detect_landmarks (mediapipe 0.10.21 face mesh)", model="embedded-0",
                     frames=data["frames"], missed=data["missed"], seed=a.seed, spec=vars(SampleSpec()),
-                    held_out={"subjects": int(len(np.unique(data["subject"][out]))), "pairs": int(out.sum()), "before": before, "after": after},
+                    held_out={"subjects": int(len(np.unique(data["subject"][out]))), "pairs": int(out.sum()), "before": before, "after": after,
+                              "in_domain": inside},
                     seconds=round(time.perf_counter() - t0, 1))
     print(f"{data['frames']} frames ({data['missed']} without a detection); held out {int(out.sum())} frames of "
-          f"{cal.meta['held_out']['subjects']} subjects")
+          f"{cal.meta['held_out']['subjects']} subjects ({100 * inside:.1f}% of them inside the calibration's domain)")
     print(f"{'':12s}{'detector':>10s}{'calibrated':>12s}")
     for name, b, c in [("all (px)", before["px"], after["px"]), ("NME (IOD)", before["nme_iod"], after["nme_iod"])] + \
                       [(k + " (px)", before["parts_px"][k], after["parts_px"][k]) for k in IBUG_PARTS]:

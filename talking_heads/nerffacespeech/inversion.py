@@ -148,8 +148,13 @@ def prepare_photo(image, resolution: int, model: MorphableModel | None = None, f
     focal = None if fov is None else resolution / 2 / math.tan(math.radians(fov) / 2)
     model = model or embedded_face_model()
     cal = photo_calibration(calibration, model)
-    fit = fit_image(lm_crop if cal is None else cal(lm_crop), (resolution, resolution), model, fit_config, focal)
-    check_head_pose(fit, max_yaw, max_pitch, what)
+    fit = fit_image(lm_crop, (resolution, resolution), model, fit_config, focal)
+    check_head_pose(fit, max_yaw, max_pitch, what)        # on the detector's points: see the text above
+    if cal is not None and not cal.in_domain(lm_crop):
+        warnings.warn(f"{what}: the face's landmarks lie outside the range the landmark calibration was learnt on "
+                      f"(a strongly turned or unusual face); fitting the detector's points as they are")
+    elif cal is not None:
+        fit = fit_image(cal(lm_crop), (resolution, resolution), model, fit_config, focal)
     return PreparedPhoto(crop * 2 - 1, fit, nerf_camera(fit), lm_crop.astype(np.float32), quad, image_sha256(rgb),
                          len(found), fit.head_angles)
 
