@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .core import InputError, atomic_write, data_dir, load_trained, save_checkpoint
+from .core import InputError, atomic_write, atomic_write_json, data_dir, load_trained, save_checkpoint
 from .landmarks import IBUG_PARTS
 
 # %% auto #0
@@ -216,7 +216,7 @@ def collect_calibration_set(work_dir, frames: int, chunk: int = 200, seed: int =
     pf = work/"params.json"
     if pf.exists() and json.loads(pf.read_text()) != params:
         raise InputError(work, f"holds a calibration set made with other settings ({pf.read_text().strip()}); use another folder")
-    with atomic_write(pf, "w") as f: json.dump(params, f)
+    atomic_write_json(pf, params)
     parts = []
     for i in tqdm(range(-(-frames // chunk)), desc="calibration frames", unit="chunk", disable=not progress):
         path = work/f"chunk_{i:05d}.npz"
@@ -278,8 +278,8 @@ def _run(a) -> int:
         print(f"{name:18s}{b:10.3f}{c:12.3f}")
     if a.export:
         path = cal.save(Path(a.export)/Path(CALIBRATION_FILE).name)
-        try: manifest_update([path, path.with_suffix(".json")], CALIBRATION_COMMAND + " (nbs/16_landmark_calibration.ipynb)")
-        except ValueError: pass                       # exported outside data/: no MANIFEST to refresh
+        if path.resolve().is_relative_to(data_dir().resolve()):   # exported outside data/: no MANIFEST to refresh
+            manifest_update([path, path.with_suffix(".json")], CALIBRATION_COMMAND + " (nbs/16_landmark_calibration.ipynb)")
         print(f"wrote {path}")
     return 0
 
