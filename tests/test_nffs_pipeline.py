@@ -12,6 +12,8 @@ from talking_heads.nerffacespeech.pipeline import add_parser, clip_frames, setup
 from talking_heads.nerffacespeech.stylenerf import StyleNeRFGenerator
 from talking_heads.video import read_video, video_info
 
+from conftest import ROOT
+
 
 @pytest.fixture(scope="module")
 def G():
@@ -151,3 +153,23 @@ def test_official_checkpoint_of_another_resolution(wav_path, astronaut, tmp_path
     pkl = write_synthetic_official_pickle(tmp_path / "stylenerf_16.pkl", StyleNeRFGenerator("smoke"))
     with pytest.raises(InputError, match="resolution 16.*ffhq_256"):
         talk(astronaut, wav_path, tmp_path / "o.mp4", preset="smoke", checkpoint=pkl, lipaintnet=False, device="cpu", progress=False)
+
+
+def test_ablation_reads_the_sync_ceiling_and_the_edit(tmp_path):
+    "nffs_ablation with enough frames for the sync score: the resolution ceiling and LipaintNet's edit before/after tuning."
+    import papermill as pm
+    out = tmp_path / "out"
+    pm.execute_notebook(str(ROOT / "nbs/experiments/nffs_ablation.ipynb"), str(tmp_path / "run.ipynb"), progress_bar=False,
+                        parameters=dict(max_frames=10, n_identities=1, inversion="smoke", fit="smoke", ceiling_sides=[128],
+                                        metrics=["psnr"], out_dir=str(out)), cwd=str(tmp_path))
+    m = json.loads((out / "metrics.json").read_text())
+    assert sorted(m["sync_ceiling"], key=int) == ["64", "128"]
+    for side, row in m["sync_ceiling"].items():
+        for who in ("truth", "reference"):
+            assert row[who] is None or -1 <= row[who] <= 1, (side, who, row)
+    assert m["sync_ceiling"]["128"]["truth"] is not None        # mediapipe reads the studio's truth at 128 px
+    assert m["sync_ceiling"]["64"]["truth"] == m["ablation"]["full"]["sync_truth"]
+    edit = m["lipaint_edit"]
+    assert list(edit) == ["the prior, before PTI's tuning", "the PTI-tuned generator"]
+    assert all(r["identities"] <= 1 for r in edit.values())
+    assert (out / "sync_ceiling.md").exists() and (out / "lipaint_edit.md").exists()
